@@ -1,0 +1,1 @@
+"""ownership-lint: find and fix broken user isolation in FastAPI backends."""

@@ -1,0 +1,1 @@
+"""The semantic model: project index, routes, dependencies, models, owner checks."""

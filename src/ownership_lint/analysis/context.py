@@ -1,0 +1,283 @@
+"""The semantic model rules read: a project-wide analysis and a per-module context."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..settings import Settings
+from ..source import Locator
+from .checks import OwnerCheck, find_owner_checks, name_is, root_name, rooted_at
+from .dependencies import Dependencies, Dependency, function_parameters
+from .models import Models
+from .names import HTTP_EXCEPTION, SCALAR_IDENTITY_TYPES, STATUS_MODULES
+from .project import FunctionSymbol, Module, ProjectIndex
+from .queries import DataAccess, Queries
+from .routes import Route, Routers, path_parameters
+
+
+class Analysis:
+    """Everything shared by the modules of one run."""
+
+    def __init__(self, index: ProjectIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.dependencies = Dependencies(index, settings.auth_dependencies)
+        self.routers = Routers(index, self.dependencies)
+        self.models = Models(index, settings.owner_fields)
+        self.queries = Queries(index, self.models)
+
+    def context(self, module: Module, locator: Locator | None = None) -> ModuleContext:
+        return ModuleContext(self, module, locator or Locator(module.text))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The route parameter bound to an auth dependency and the value that identifies the user."""
+
+    param: str
+    value: str  # ``current_user`` or ``current_user.id``
+    is_object: bool
+
+
+@dataclass
+class RouteModel:
+    route: Route
+    analysis: Analysis = field(repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.analysis.settings
+
+    @property
+    def node(self) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        return self.route.node
+
+    @property
+    def module(self) -> Module:
+        return self.route.module
+
+    @cached_property
+    def parameters(self) -> dict[str, tuple[ast.arg, ast.expr | None]]:
+        return {arg.arg: (arg, default) for arg, default in function_parameters(self.node)}
+
+    @cached_property
+    def parameter_dependencies(self) -> list[Dependency]:
+        return self.analysis.dependencies.of_function(self.route.function)
+
+    @cached_property
+    def user_scoped(self) -> bool:
+        name = self.settings.user_id_param
+        return any(name in path_parameters(path) for path in self.route.full_paths)
+
+    @cached_property
+    def is_public(self) -> bool:
+        return any(
+            route_glob_matches(pattern, path)
+            for pattern in self.settings.public_routes
+            for path in self.route.full_paths
+        )
+
+    @cached_property
+    def is_admin(self) -> bool:
+        if any(
+            route_glob_matches(pattern, path)
+            for pattern in self.settings.admin_routes
+            for path in self.route.full_paths
+        ):
+            return True
+        names = set(self.settings.admin_dependencies)
+        return any(
+            getattr(dep.target, "qualname", "").rsplit(".", 1)[-1] in names
+            for mount in self.mount_closures
+            for dep in mount
+        )
+
+    @cached_property
+    def mount_closures(self) -> list[list[Dependency]]:
+        """The effective dependencies of the route, once per place it is mounted."""
+        own = [*self.route.route_dependencies, *self.parameter_dependencies]
+        return [
+            self.analysis.dependencies.closure([*mount.dependencies, *own])
+            for mount in self.route.mounts
+        ]
+
+    @cached_property
+    def is_authenticated(self) -> bool:
+        deps = self.analysis.dependencies
+        return all(any(deps.is_auth(d.target) for d in closure) for closure in self.mount_closures)
+
+    @cached_property
+    def identity(self) -> Identity | None:
+        for dependency in self.parameter_dependencies:
+            if dependency.param is not None and self.analysis.dependencies.is_auth(dependency.target):
+                return self._identity_of(dependency)
+        return None
+
+    def _identity_of(self, dependency: Dependency) -> Identity:
+        name = dependency.param.arg  # type: ignore[union-attr]
+        is_object = not self.analysis_is_scalar(dependency)
+        value = f"{name}.{self.settings.user_id_attribute}" if is_object else name
+        return Identity(name, value, is_object)
+
+    def analysis_is_scalar(self, dependency: Dependency) -> bool:
+        annotation = dependency.annotation
+        if annotation is None:
+            return True
+        module = dependency.annotation_module or self.module
+        inner = _strip_optional(annotation)
+        symbol = self.analysis.index.resolve(module, inner)
+        return getattr(symbol, "qualname", None) in SCALAR_IDENTITY_TYPES
+
+    @cached_property
+    def user_param(self) -> str | None:
+        name = self.settings.user_id_param
+        return name if name in self.parameters else None
+
+    @cached_property
+    def owner_checks(self) -> list[OwnerCheck]:
+        identity, user = self.identity, self.user_param
+        if identity is None or user is None:
+            return []
+        return find_owner_checks(
+            self.node.body, rooted_at(frozenset({identity.param})), name_is(user)
+        )
+
+    @cached_property
+    def guarded_by_dependency(self) -> bool:
+        """A dependency of the route compares the path user id with the identity itself."""
+        deps = self.analysis.dependencies
+        for closure in self.mount_closures:
+            for dependency in closure:
+                target = dependency.target
+                if isinstance(target, FunctionSymbol) and _function_has_owner_check(
+                    target, deps, self.settings.user_id_param
+                ):
+                    return True
+        return False
+
+    @cached_property
+    def guarded_by_helper(self) -> bool:
+        """A project helper called with the path user id and the identity does the check."""
+        identity, user = self.identity, self.user_param
+        if identity is None or user is None:
+            return False
+        for call in _calls(self.node):
+            target = self.analysis.index.resolve(self.module, call.func)
+            if isinstance(target, FunctionSymbol) and _helper_checks(
+                call, target, identity.param, user
+            ):
+                return True
+        return False
+
+    @cached_property
+    def data_accesses(self) -> list[DataAccess]:
+        return list(self.analysis.queries.accesses(self.module, self.node))
+
+
+class ModuleContext:
+    """What a rule gets: the module, its routes' models, and the project analysis."""
+
+    def __init__(self, analysis: Analysis, module: Module, locator: Locator) -> None:
+        self.analysis = analysis
+        self.module = module
+        self.locator = locator
+        self.settings = analysis.settings
+        self.index = analysis.index
+
+    @cached_property
+    def routes(self) -> list[RouteModel]:
+        return [RouteModel(route, self.analysis) for route in self.analysis.routers.routes(self.module)]
+
+    @cached_property
+    def uses_status_module(self) -> bool:
+        """The file writes ``status.HTTP_403_FORBIDDEN`` rather than ``403``."""
+        for node in ast.walk(self.module.tree):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("HTTP_"):
+                if self.index.qualname(self.module, node.value) in STATUS_MODULES:
+                    return True
+        return False
+
+    def local_name_for(self, qualnames: frozenset[str]) -> str | None:
+        """The name this module already binds to one of ``qualnames``, if any."""
+        for local, target in self.module.imports.items():
+            if target in qualnames:
+                return local
+        return None
+
+    @cached_property
+    def http_exception_name(self) -> str | None:
+        return self.local_name_for(HTTP_EXCEPTION)
+
+
+def _function_has_owner_check(target: FunctionSymbol, deps: Dependencies, user_param: str) -> bool:
+    names = {arg.arg for arg, _ in function_parameters(target.node)}
+    if user_param not in names:
+        return False
+    identities = frozenset(
+        d.param.arg for d in deps.of_function(target) if d.param is not None and deps.is_auth(d.target)
+    )
+    if not identities:
+        return False
+    checks = find_owner_checks(target.node.body, rooted_at(identities), name_is(user_param))
+    return any(check.rejects for check in checks)
+
+
+def _helper_checks(call: ast.Call, target: FunctionSymbol, identity: str, user: str) -> bool:
+    bound = _bind_arguments(call, target.node)
+    user_params = frozenset(p for p, arg in bound.items() if isinstance(arg, ast.Name) and arg.id == user)
+    identity_params = frozenset(p for p, arg in bound.items() if root_name(arg) == identity)
+    if not user_params or not identity_params:
+        return False
+    for user_param in user_params:
+        checks = find_owner_checks(target.node.body, rooted_at(identity_params), name_is(user_param))
+        if any(check.rejects for check in checks):
+            return True
+    return False
+
+
+def _bind_arguments(call: ast.Call, node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
+    positional = [arg.arg for arg in (*node.args.posonlyargs, *node.args.args)]
+    bound = {name: value for name, value in zip(positional, call.args) if not isinstance(value, ast.Starred)}
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            bound[keyword.arg] = keyword.value
+    return bound
+
+
+def _calls(node: ast.AST) -> list[ast.Call]:
+    return [child for child in ast.walk(node) if isinstance(child, ast.Call)]
+
+
+def _strip_optional(annotation: ast.expr) -> ast.expr:
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        for side in (annotation.left, annotation.right):
+            if not (isinstance(side, ast.Constant) and side.value is None):
+                return side
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Optional"):
+        return annotation.slice
+    return annotation
+
+
+def route_glob_matches(pattern: str, path: str) -> bool:
+    """``*`` matches within one path segment, ``**`` across segments."""
+    regex = _glob_regex(pattern)
+    return regex.fullmatch(path) is not None or regex.fullmatch(path.rstrip("/")) is not None
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"(\*\*|\*)", pattern)
+    translated = []
+    for part in parts:
+        if part == "**":
+            translated.append(".*")
+        elif part == "*":
+            translated.append("[^/]*")
+        else:
+            translated.append(re.escape(part))
+    return re.compile("".join(translated))
+
+
+__all__ = ["Analysis", "Identity", "ModuleContext", "RouteModel", "route_glob_matches"]

@@ -1,0 +1,315 @@
+"""Cross-file facts: modules of the project, imports, and symbol resolution.
+
+Modules are parsed lazily: resolving a name that leads into another module of the project
+loads that module then. Only facts that cannot be reached by resolution (who includes which
+router) need an eager scan, and that scan is limited to files that mention them.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..source import SourceError, parse_module, read_source
+
+_MAX_RESOLVE_DEPTH = 12
+
+
+@dataclass(eq=False)
+class Module:
+    name: str
+    path: Path
+    text: str
+    tree: ast.Module
+    is_package: bool = False
+    imports: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    assignments: dict[str, ast.expr] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for statement in _top_level_statements(self.tree.body):
+            self._record(statement)
+
+    def _record(self, statement: ast.stmt) -> None:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.functions[statement.name] = statement
+        elif isinstance(statement, ast.ClassDef):
+            self.classes[statement.name] = statement
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    self.assignments[target.id] = statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            if isinstance(statement.target, ast.Name):
+                self.assignments[statement.target.id] = statement.value
+        elif _is_type_alias(statement):
+            self.assignments[statement.name.id] = statement.value  # type: ignore[attr-defined]
+        elif isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.imports[top] = top
+        elif isinstance(statement, ast.ImportFrom):
+            base = self.absolute_import_base(statement)
+            for alias in statement.names:
+                if alias.name != "*":
+                    target = f"{base}.{alias.name}" if base else alias.name
+                    self.imports[alias.asname or alias.name] = target
+
+    def absolute_import_base(self, statement: ast.ImportFrom) -> str:
+        if not statement.level:
+            return statement.module or ""
+        parts = self.name.split(".")
+        package = parts if self.is_package else parts[:-1]
+        keep = len(package) - (statement.level - 1)
+        base = package[: max(keep, 0)]
+        if statement.module:
+            base = [*base, statement.module]
+        return ".".join(part for part in base if part)
+
+
+def _is_type_alias(statement: ast.stmt) -> bool:
+    type_alias = getattr(ast, "TypeAlias", None)
+    return type_alias is not None and isinstance(statement, type_alias)
+
+
+def _top_level_statements(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module statements, looking into ``if``/``try`` blocks (TYPE_CHECKING, fallbacks)."""
+    for statement in body:
+        if isinstance(statement, ast.If):
+            yield from _top_level_statements(statement.body)
+            yield from _top_level_statements(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            yield from _top_level_statements(statement.body)
+            for handler in statement.handlers:
+                yield from _top_level_statements(handler.body)
+            yield from _top_level_statements(statement.orelse)
+        else:
+            yield statement
+
+
+# Symbols: what a name in a module refers to.
+
+
+@dataclass(frozen=True)
+class External:
+    """A name outside the project, by qualified name (``fastapi.Depends``)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class FunctionSymbol:
+    module: Module
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module.name}.{self.node.name}"
+
+
+@dataclass(frozen=True)
+class ClassSymbol:
+    module: Module
+    node: ast.ClassDef
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module.name}.{self.node.name}"
+
+
+@dataclass(frozen=True)
+class ValueSymbol:
+    """A module-level variable and the expression bound to it."""
+
+    module: Module
+    name: str
+    value: ast.expr
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module.name}.{self.name}"
+
+
+@dataclass(frozen=True)
+class ModuleSymbol:
+    module: Module
+
+
+Symbol = External | FunctionSymbol | ClassSymbol | ValueSymbol | ModuleSymbol
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
+    relative = path.relative_to(root).with_suffix("")
+    parts = list(relative.parts)
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or path.parent.name, is_package
+
+
+class ProjectIndex:
+    """Every Python module of the project by dotted name, parsed on first use."""
+
+    def __init__(self, root: Path, files: Iterable[Path]) -> None:
+        self.root = root
+        self._paths: dict[str, Path] = {}
+        self._packages: set[str] = set()
+        self._by_path: dict[Path, str] = {}
+        for path in files:
+            self._register(path)
+        self._modules: dict[str, Module | None] = {}
+        self._overrides: dict[Path, str] = {}
+        self._suffix_cache: dict[str, str | None] = {}
+
+    def _register(self, path: Path) -> None:
+        try:
+            name, is_package = module_name_for(path, self.root)
+        except ValueError:
+            name, is_package = path.stem, False
+        if path.suffix == ".pyi" and name in self._paths:
+            return
+        self._paths[name] = path
+        self._by_path[path] = name
+        if is_package:
+            self._packages.add(name)
+
+    @property
+    def paths(self) -> dict[str, Path]:
+        return self._paths
+
+    def set_source(self, path: Path, text: str) -> None:
+        """Use ``text`` for ``path`` instead of the file on disk (fixes, stdin)."""
+        if path not in self._by_path:
+            self._register(path)
+        self._overrides[path] = text
+        self._modules.pop(self._by_path[path], None)
+
+    def module_for_path(self, path: Path) -> Module | None:
+        name = self._by_path.get(path)
+        return self.module(name) if name is not None else None
+
+    def module(self, name: str) -> Module | None:
+        if name not in self._modules:
+            self._modules[name] = self._load(name)
+        return self._modules[name]
+
+    def _load(self, name: str) -> Module | None:
+        path = self._paths.get(name)
+        if path is None:
+            return None
+        text = self._overrides.get(path)
+        try:
+            if text is None:
+                text = read_source(path).text
+            tree = parse_module(text, str(path))
+        except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return Module(name=name, path=path, text=text, tree=tree, is_package=name in self._packages)
+
+    def find_module_name(self, dotted: str) -> str | None:
+        """The project module for an import, tolerating a project root above the package root."""
+        if dotted in self._paths:
+            return dotted
+        if dotted not in self._suffix_cache:
+            matches = [name for name in self._paths if name.endswith("." + dotted)]
+            self._suffix_cache[dotted] = min(matches, key=len) if matches else None
+        return self._suffix_cache[dotted]
+
+    # Resolution
+
+    def resolve(self, module: Module, expr: ast.expr, depth: int = 0) -> Symbol | None:
+        if depth > _MAX_RESOLVE_DEPTH:
+            return None
+        if isinstance(expr, ast.Name):
+            return self.resolve_name(module, expr.id, depth)
+        if isinstance(expr, ast.Attribute):
+            base = self.resolve(module, expr.value, depth + 1)
+            return self.member(base, expr.attr, depth + 1) if base is not None else None
+        return None
+
+    def resolve_name(self, module: Module, name: str, depth: int = 0) -> Symbol | None:
+        if name in module.functions:
+            return FunctionSymbol(module, module.functions[name])
+        if name in module.classes:
+            return ClassSymbol(module, module.classes[name])
+        if name in module.assignments:
+            return ValueSymbol(module, name, module.assignments[name])
+        if name in module.imports:
+            return self.resolve_qualified(module.imports[name], depth + 1)
+        if name in _BUILTINS:
+            return External(f"builtins.{name}")
+        return None
+
+    def resolve_qualified(self, dotted: str, depth: int = 0) -> Symbol | None:
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            found = self.find_module_name(".".join(parts[:cut]))
+            if found is None:
+                continue
+            module = self.module(found)
+            if module is None:
+                return None
+            symbol: Symbol | None = ModuleSymbol(module)
+            for attribute in parts[cut:]:
+                symbol = self.member(symbol, attribute, depth + 1) if symbol else None
+            return symbol
+        return External(dotted)
+
+    def member(self, base: Symbol, attribute: str, depth: int = 0) -> Symbol | None:
+        if isinstance(base, External):
+            return External(f"{base.qualname}.{attribute}")
+        if isinstance(base, ModuleSymbol):
+            found = self.resolve_name(base.module, attribute, depth)
+            if found is not None and not (
+                isinstance(found, External) and found.qualname.startswith("builtins.")
+            ):
+                return found
+            return self.resolve_qualified(f"{base.module.name}.{attribute}", depth + 1)
+        return None
+
+    def qualname(self, module: Module, expr: ast.expr) -> str | None:
+        """The qualified name of an external symbol (``fastapi.Depends``), else None."""
+        symbol = self.resolve(module, expr)
+        return symbol.qualname if isinstance(symbol, External) else None
+
+    def find_functions(self, name: str) -> list[FunctionSymbol]:
+        """Project functions called ``name``, found by a byte scan before any parse."""
+        needle = f"def {name}(".encode()
+        found = []
+        for module_name, path in sorted(self._paths.items()):
+            text = self._overrides.get(path)
+            if text is not None:
+                hit = needle.decode() in text
+            else:
+                try:
+                    hit = needle in path.read_bytes()
+                except OSError:
+                    hit = False
+            if hit:
+                module = self.module(module_name)
+                if module is not None and name in module.functions:
+                    found.append(FunctionSymbol(module, module.functions[name]))
+        return found
+
+    def modules_mentioning(self, needle: bytes) -> Iterator[Module]:
+        for module_name, path in sorted(self._paths.items()):
+            text = self._overrides.get(path)
+            try:
+                hit = needle in (text.encode() if text is not None else path.read_bytes())
+            except OSError:
+                hit = False
+            if hit:
+                module = self.module(module_name)
+                if module is not None:
+                    yield module

@@ -1,0 +1,77 @@
+"""Data access: where code reads or writes an ORM model."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .models import Models, OwnedModel
+from .names import DELETE_FUNCTIONS, SELECT_FUNCTIONS, UPDATE_FUNCTIONS
+from .project import Module, ProjectIndex
+
+_CONSTRUCTORS = frozenset({"model_validate", "from_orm", "parse_obj", "model_construct"})
+_SESSION_WRITES = frozenset({"add", "add_all", "delete", "commit", "merge", "flush", "execute", "exec"})
+
+
+@dataclass(frozen=True)
+class DataAccess:
+    node: ast.Call
+    kind: str  # select, update, delete, query, get, create
+    model: OwnedModel
+
+
+def _model_root(expr: ast.expr) -> ast.expr:
+    """``Task`` for ``Task``, ``Task.title``, ``col(Task.title)``."""
+    if isinstance(expr, ast.Call) and expr.args:
+        expr = expr.args[0]
+    while isinstance(expr, ast.Attribute) and not isinstance(expr.value, ast.Call):
+        if isinstance(expr.value, ast.Name):
+            return expr.value
+        expr = expr.value
+    return expr
+
+
+class Queries:
+    def __init__(self, index: ProjectIndex, models: Models) -> None:
+        self.index = index
+        self.models = models
+
+    def model_of(self, module: Module, expr: ast.expr) -> OwnedModel | None:
+        return self.models.owned(self.index.resolve(module, _model_root(expr)))
+
+    def accesses(self, module: Module, node: ast.AST) -> Iterator[DataAccess]:
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call):
+                access = self._classify(module, call)
+                if access is not None:
+                    yield access
+
+    def _classify(self, module: Module, call: ast.Call) -> DataAccess | None:
+        func = call.func
+        qualname = self.index.qualname(module, func)
+        kinds = (("select", SELECT_FUNCTIONS), ("update", UPDATE_FUNCTIONS), ("delete", DELETE_FUNCTIONS))
+        for kind, names in kinds:
+            if qualname in names:
+                return self._first_owned(module, call, kind, call.args)
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("query", "get") and call.args:
+                return self._first_owned(module, call, func.attr, call.args[:1])
+            if func.attr in _CONSTRUCTORS:
+                model = self.model_of(module, func.value)
+                return DataAccess(call, "create", model) if model else None
+        model = self.models.owned(self.index.resolve(module, func))
+        return DataAccess(call, "create", model) if model else None
+
+    def _first_owned(
+        self, module: Module, call: ast.Call, kind: str, args: list[ast.expr]
+    ) -> DataAccess | None:
+        for arg in args:
+            model = self.model_of(module, arg)
+            if model is not None:
+                return DataAccess(call, kind, model)
+        return None
+
+
+def is_session_write(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in _SESSION_WRITES

@@ -1,0 +1,189 @@
+"""Which files to check: ruff's rules for exclude patterns, .gitignore and explicit paths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pathspec
+
+from .settings import Settings
+
+PYTHON_SUFFIXES: tuple[str, ...] = (".py", ".pyi")
+
+
+class DiscoveryError(Exception):
+    """A path given on the command line does not exist."""
+
+
+@dataclass(frozen=True)
+class Discovered:
+    files: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=512)
+def _compile(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def matches_any(path_rel: str, patterns: Iterable[str]) -> bool:
+    """Whether a root-relative path matches one of ruff-style per-file-ignores globs.
+
+    Gitignore semantics: ``tests/**`` and ``routes/admin.py`` are anchored at the root, a
+    pattern without a slash (``*.pyi``) matches the basename at any depth; ``!pattern``
+    matches every path the pattern does not.
+    """
+    path_rel = path_rel.replace(os.sep, "/").removeprefix("./")
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if _compile((pattern.removeprefix("!"),)).match_file(path_rel) != negated:
+            return True
+    return False
+
+
+def _load_gitignore(path: Path) -> pathspec.GitIgnoreSpec | None:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        return pathspec.GitIgnoreSpec.from_lines(line for line in lines if _valid_line(line))
+
+
+def _valid_line(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
+
+
+def _verdict(spec: pathspec.GitIgnoreSpec, rel: str) -> bool | None:
+    """True ignored, False re-included by a ``!`` pattern, None when no pattern decides."""
+    if hasattr(spec, "check_file"):
+        return spec.check_file(rel).include
+    return True if spec.match_file(rel) else None
+
+
+def _git_top(root: Path) -> Path:
+    for directory in (root, *root.parents):
+        if (directory / ".git").exists():
+            return directory
+    return root
+
+
+def _as_match(path: Path, base: Path, is_dir: bool) -> str:
+    rel = path.relative_to(base).as_posix()
+    return rel + "/" if is_dir and rel != "." else rel
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Paths are matched relative to ``base``; .gitignore files apply from ``top`` down."""
+
+    base: Path
+    top: Path
+
+
+class _Walker:
+    def __init__(self, settings: Settings, root: Path) -> None:
+        self.settings = settings
+        self.root = root
+        self.exclude = pathspec.GitIgnoreSpec.from_lines(settings.all_excludes)
+        self.git_top = _git_top(root)
+        self.gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self.warnings: list[str] = []
+
+    def excluded(self, path: Path, is_dir: bool, base: Path) -> bool:
+        rel = _as_match(path, base, is_dir)
+        return rel != "." and self.exclude.match_file(rel)
+
+    def gitignored(self, path: Path, is_dir: bool, top: Path) -> bool:
+        if not self.settings.respect_gitignore:
+            return False
+        for directory in path.parents:
+            if not directory.is_relative_to(top):
+                break
+            spec = self._gitignore(directory)
+            verdict = _verdict(spec, _as_match(path, directory, is_dir)) if spec else None
+            if verdict is not None:
+                return verdict
+        return False
+
+    def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory not in self.gitignores:
+            candidate = directory / ".gitignore"
+            self.gitignores[directory] = _load_gitignore(candidate) if candidate.is_file() else None
+        return self.gitignores[directory]
+
+    def hidden(self, path: Path, is_dir: bool, scope: _Scope) -> bool:
+        return self.excluded(path, is_dir, scope.base) or self.gitignored(path, is_dir, scope.top)
+
+    def scope_for(self, directory: Path) -> _Scope | None:
+        if not directory.is_relative_to(self.root):
+            return _Scope(directory, directory)
+        if self.settings.force_exclude and self.excluded(directory, True, self.root):
+            return None
+        scope = _Scope(self.root, self.git_top)
+        if self.hidden(directory, True, scope):
+            return _Scope(directory, directory)
+        return scope
+
+    def explicit_file(self, path: Path) -> bool:
+        if not self.settings.force_exclude:
+            return True
+        base = self.root if path.is_relative_to(self.root) else path.parent
+        return not self.excluded(path, False, base)
+
+    def walk(self, top: Path, scope: _Scope) -> Iterator[Path]:
+        for dirpath, dirnames, filenames in os.walk(top, onerror=self._on_error):
+            current = Path(dirpath)
+            dirnames[:] = [d for d in dirnames if not self.hidden(current / d, True, scope)]
+            for name in filenames:
+                if name.endswith(PYTHON_SUFFIXES):
+                    yield from self._walked_file(current / name, scope)
+
+    def _walked_file(self, path: Path, scope: _Scope) -> Iterator[Path]:
+        if self.hidden(path, False, scope):
+            return
+        if not path.exists():
+            self.warnings.append(f"{path}: broken symbolic link")
+            return
+        yield path
+
+    def _on_error(self, error: OSError) -> None:
+        self.warnings.append(f"{error.filename}: {error.strerror or error}")
+
+
+def _explicit(walker: _Walker, given: Path) -> Iterator[Path]:
+    if not os.path.lexists(given):
+        raise DiscoveryError(f"{given}: No such file or directory")
+    if not given.exists():
+        walker.warnings.append(f"{given}: broken symbolic link")
+        return
+    path = given.resolve()
+    if path.is_dir():
+        scope = walker.scope_for(path)
+        if scope is not None:
+            yield from walker.walk(path, scope)
+    elif walker.explicit_file(path):
+        yield path
+
+
+def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> Discovered:
+    """Python files to check under ``paths`` (files given explicitly are always checked,
+    unless ``force_exclude``); sorted, deduplicated, absolute and resolved."""
+    walker = _Walker(settings, root.resolve())
+    found = {file.resolve() for given in paths for file in _explicit(walker, Path(given))}
+    return Discovered(tuple(sorted(found)), tuple(walker.warnings))
+
+
+def project_files(root: Path, settings: Settings) -> list[Path]:
+    """Every Python file of the project, for the cross-file index."""
+    return list(discover_files([root], settings, root=root).files)

@@ -1,0 +1,96 @@
+"""The public rule API: what a rule declares, what it reports, and its test cases."""
+
+from __future__ import annotations
+
+import ast
+import enum
+import textwrap
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from .diagnostics import Applicability
+
+if TYPE_CHECKING:
+    from .analysis.context import ModuleContext
+    from .fixes.actions import FixAction
+
+
+class FixAvailability(str, enum.Enum):
+    ALWAYS = "Fix is always available."
+    SOMETIMES = "Fix is sometimes available."
+    NONE = "Fix is not available."
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """A fix described as data: the fixer turns the actions into text edits."""
+
+    title: str
+    actions: tuple[FixAction, ...]
+    applicability: Applicability = Applicability.SAFE
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule reports: the node to point at, the message and an optional fix."""
+
+    node: ast.AST
+    message: str
+    fix: FixPlan | None = None
+    fix_title: str | None = None
+    noqa_node: ast.AST | None = None  # the statement whose first line also takes a noqa
+
+
+@dataclass(frozen=True)
+class Case:
+    """A rule example executed as a test.
+
+    ``files`` holds the other modules of the example project (relative path -> source); the
+    example itself is ``path``. ``fixed`` is the expected source after ``--fix`` (None: the
+    rule offers no fix for it).
+    """
+
+    source: str
+    fixed: str | None = None
+    id: str = ""
+    path: str = "app.py"
+    files: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source", textwrap.dedent(self.source).lstrip("\n"))
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", textwrap.dedent(self.fixed).lstrip("\n"))
+        object.__setattr__(
+            self,
+            "files",
+            {path: textwrap.dedent(text).lstrip("\n") for path, text in self.files.items()},
+        )
+
+
+class Rule:
+    """Base class of every rule. The class docstring is the rule's documentation."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    message_formats: ClassVar[tuple[str, ...]] = ()
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    preview: ClassVar[bool] = False
+    VALID: ClassVar[tuple[Case, ...]] = ()
+    INVALID: ClassVar[tuple[Case, ...]] = ()
+
+    def check(self, ctx: ModuleContext) -> Iterator[Violation]:
+        raise NotImplementedError
+
+    @classmethod
+    def explanation(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip() + "\n"
+
+    @classmethod
+    def url(cls) -> str:
+        return f"{DOCS_URL}/{cls.code}.md"
+
+
+DOCS_URL = "https://github.com/ownership-lint/ownership-lint/blob/main/docs/rules"
