@@ -124,22 +124,8 @@ class Dependencies:
 
     def children(self, target: Symbol | None) -> list[Dependency]:
         """The sub-dependencies FastAPI runs for ``target``."""
-        if isinstance(target, FunctionSymbol):
-            return self.of_function(target)
-        if isinstance(target, ClassSymbol):
-            return self._method_dependencies(target, "__init__")
-        if isinstance(target, ValueSymbol) and isinstance(target.value, ast.Call):
-            instance_of = self.index.resolve(target.module, target.value.func)
-            if isinstance(instance_of, ClassSymbol):
-                return self._method_dependencies(instance_of, "__call__")
-        return []
-
-    def _method_dependencies(self, cls: ClassSymbol, method: str) -> list[Dependency]:
-        for statement in cls.node.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if statement.name == method:
-                    return self.of_function(FunctionSymbol(cls.module, statement))
-        return []
+        function = self.callable_function(target)
+        return self.of_function(function) if function is not None else []
 
     def closure(self, roots: list[Dependency]) -> list[Dependency]:
         """``roots`` and everything they depend on, each target once."""
@@ -171,13 +157,31 @@ class Dependencies:
     def _compute_is_auth(self, target: Symbol | None) -> bool:
         if self._is_configured(target):
             return True
-        if isinstance(target, FunctionSymbol) and self._decodes_token(target):
+        function = self.callable_function(target)
+        if function is not None and self._decodes_token(function):
             return True
         children = self.children(target)
         if any(self.is_auth(child.target) for child in children):
             return True
         uses_scheme = any(self.is_security_scheme(child.target) for child in children)
-        return uses_scheme and isinstance(target, FunctionSymbol) and _returns_value(target.node)
+        if not uses_scheme:
+            return False
+        # A class dependency yields its instance; a function or __call__ must return a value.
+        return isinstance(target, ClassSymbol) or (
+            function is not None and _returns_value(function.node)
+        )
+
+    def callable_function(self, target: Symbol | None) -> FunctionSymbol | None:
+        """The function FastAPI calls for ``target``: itself, ``__init__`` or ``__call__``."""
+        if isinstance(target, FunctionSymbol):
+            return target
+        if isinstance(target, ClassSymbol):
+            return _method(target, "__init__")
+        if isinstance(target, ValueSymbol) and isinstance(target.value, ast.Call):
+            instance_of = self.index.resolve(target.module, target.value.func)
+            if isinstance(instance_of, ClassSymbol):
+                return _method(instance_of, "__call__")
+        return None
 
     def _is_configured(self, target: Symbol | None) -> bool:
         if target is None:
@@ -228,6 +232,13 @@ def _subscript_elements(subscript: ast.Subscript) -> list[ast.expr]:
     if isinstance(inner, ast.Tuple):
         return list(inner.elts)
     return [inner]
+
+
+def _method(cls: ClassSymbol, name: str) -> FunctionSymbol | None:
+    for statement in cls.node.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == name:
+            return FunctionSymbol(cls.module, statement)
+    return None
 
 
 def _returns_value(node: Function) -> bool:

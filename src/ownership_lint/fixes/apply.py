@@ -10,9 +10,25 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..diagnostics import Edit, Location
-from .actions import AddImport, AddParameter, FixAction, FunctionRef, InsertStatements
+from .actions import (
+    AddImport,
+    AddKeywordArgument,
+    AddParameter,
+    AppendMethodCall,
+    FixAction,
+    FunctionRef,
+    InsertStatements,
+    InsertStatementsAfter,
+    InsertStatementsBefore,
+    ReplaceExpression,
+    ReplaceStatement,
+    Span,
+)
 from .imports import ensure_imports
 from .parameters import insert_parameter
+
+_EXPRESSION_ACTIONS = (ReplaceExpression, AppendMethodCall, AddKeywordArgument)
+_STATEMENT_ACTIONS = (ReplaceStatement, InsertStatementsAfter, InsertStatementsBefore)
 
 
 class FixError(Exception):
@@ -24,55 +40,127 @@ def apply_actions(text: str, actions: Sequence[FixAction]) -> str:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError) as error:
         raise FixError(f"libcst cannot parse the file: {error}") from None
-    by_function: dict[FunctionRef, list[FixAction]] = defaultdict(list)
-    imports: list[AddImport] = []
-    for action in actions:
-        if isinstance(action, AddImport):
-            imports.append(action)
-        else:
-            by_function[action.function].append(action)
-    if by_function:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        editor = _FunctionEditor(by_function, module)
-        module = wrapper.visit(editor)
-        missing = set(by_function) - editor.applied
-        if missing:
-            names = ", ".join(f"{ref.name} (line {ref.line})" for ref in sorted(missing, key=str))
-            raise FixError(f"function not found: {names}")
+    actions = list(dict.fromkeys(actions))
+    imports = [a for a in actions if isinstance(a, AddImport)]
+    edits = [a for a in actions if not isinstance(a, AddImport)]
+    if edits:
+        editor = _Editor(edits, module)
+        module = MetadataWrapper(module, unsafe_skip_copy=True).visit(editor)
+        if editor.pending:
+            raise FixError(f"fix target not found: {sorted(map(str, editor.pending))[0]}")
     if imports:
         module = ensure_imports(module, imports)
     return module.code
 
 
-class _FunctionEditor(cst.CSTTransformer):
+class _Editor(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, actions: dict[FunctionRef, list[FixAction]], module: cst.Module) -> None:
+    def __init__(self, actions: list[FixAction], module: cst.Module) -> None:
         super().__init__()
-        self.actions = actions
         self.module = module
-        self.applied: set[FunctionRef] = set()
-        self._stack: list[FunctionRef | None] = []
+        self.functions: dict[FunctionRef, list[FixAction]] = defaultdict(list)
+        self.expressions: dict[Span, list[FixAction]] = defaultdict(list)
+        self.statements: dict[tuple[int, int], list[FixAction]] = defaultdict(list)
+        for action in actions:
+            if isinstance(action, (AddParameter, InsertStatements)):
+                self.functions[action.function].append(action)
+            elif isinstance(action, _EXPRESSION_ACTIONS):
+                self.expressions[action.span].append(action)
+            else:
+                span = action.span  # type: ignore[union-attr]
+                self.statements[(span.line, span.column)].append(action)
+        self.pending: set[object] = {*self.functions, *self.expressions, *self.statements}
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        line = self.get_metadata(PositionProvider, node.name).start.line
-        ref = FunctionRef(node.name.value, line)
-        self._stack.append(ref if ref in self.actions else None)
+    def _range(self, node: cst.CSTNode) -> Span:
+        found = self.get_metadata(PositionProvider, node)
+        return Span(found.start.line, found.start.column, found.end.line, found.end.column)
 
-    def leave_FunctionDef(
-        self, original: cst.FunctionDef, updated: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        ref = self._stack.pop()
-        if ref is None:
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        if isinstance(original, cst.FunctionDef):
+            updated = self._edit_function(original, updated)  # type: ignore[arg-type]
+        if isinstance(original, cst.BaseExpression) and self.expressions:
+            span = self._range(original)
+            if span in self.expressions:
+                self.pending.discard(span)
+                for action in self.expressions[span]:
+                    updated = _edit_expression(updated, action)  # type: ignore[arg-type]
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and self.statements:
+            span = self._range(original)
+            key = (span.line, span.column)
+            if key in self.statements:
+                self.pending.discard(key)
+                return self._edit_statement(updated, self.statements[key])  # type: ignore[arg-type]
+        return updated
+
+    def _edit_function(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        line = self.get_metadata(PositionProvider, original.name).start.line
+        ref = FunctionRef(original.name.value, line)
+        if ref not in self.functions:
             return updated
-        self.applied.add(ref)
-        for action in self.actions[ref]:
+        self.pending.discard(ref)
+        for action in self.functions[ref]:
             if isinstance(action, AddParameter):
                 updated = insert_parameter(updated, action)
-        inserts = [a for a in self.actions[ref] if isinstance(a, InsertStatements)]
+        inserts = [a for a in self.functions[ref] if isinstance(a, InsertStatements)]
         if inserts:
             updated = _insert_at_body_start(updated, inserts, self.module)
         return updated
+
+    def _edit_statement(
+        self, statement: cst.BaseStatement, actions: list[FixAction]
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        before: list[cst.BaseStatement] = []
+        after: list[cst.BaseStatement] = []
+        replaced: list[cst.BaseStatement] = [statement]
+        for action in actions:
+            parsed = _parse_statements(action.code, self.module)  # type: ignore[union-attr]
+            if isinstance(action, ReplaceStatement):
+                if parsed:
+                    parsed[0] = parsed[0].with_changes(leading_lines=statement.leading_lines)
+                replaced = parsed
+            elif isinstance(action, InsertStatementsBefore):
+                before.extend(parsed)
+            else:
+                after.extend(parsed)
+        if before and replaced:
+            before[0] = before[0].with_changes(leading_lines=replaced[0].leading_lines)
+            replaced[0] = replaced[0].with_changes(leading_lines=())
+        return cst.FlattenSentinel([*before, *replaced, *after])
+
+
+def _edit_expression(node: cst.BaseExpression, action: FixAction) -> cst.BaseExpression:
+    if isinstance(action, ReplaceExpression):
+        new = cst.parse_expression(action.code)
+        return new.with_changes(lpar=node.lpar, rpar=node.rpar) if node.lpar else new
+    if isinstance(action, AppendMethodCall):
+        call = cst.parse_expression(f"_.{action.method}({action.arguments})")
+        assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+        return call.with_changes(func=call.func.with_changes(value=node))
+    if isinstance(action, AddKeywordArgument) and isinstance(node, cst.Call):
+        return _add_keyword(node, action)
+    return node
+
+
+def _add_keyword(call: cst.Call, action: AddKeywordArgument) -> cst.Call:
+    if any(arg.keyword is not None and arg.keyword.value == action.name for arg in call.args):
+        return call
+    args = list(call.args)
+    new = cst.Arg(
+        keyword=cst.Name(action.name),
+        value=cst.parse_expression(action.value),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+    if not args:
+        return call.with_changes(args=[new])
+    last = args[-1]
+    separator = next(
+        (a.comma for a in args[:-1] if isinstance(a.comma, cst.Comma)),
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+    )
+    args[-1] = last.with_changes(comma=separator)
+    args.append(new.with_changes(comma=last.comma))
+    return call.with_changes(args=args)
 
 
 def _insert_at_body_start(
@@ -98,8 +186,7 @@ def _insert_at_body_start(
 
 def _parse_statements(code: str, module: cst.Module) -> list[cst.BaseStatement]:
     config = cst.PartialParserConfig(default_newline=module.default_newline)
-    parsed = cst.parse_module(code, config=config)
-    return list(parsed.body)
+    return list(cst.parse_module(code, config=config).body)
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:

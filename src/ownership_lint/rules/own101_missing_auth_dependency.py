@@ -221,6 +221,57 @@ class MissingAuthDependency(Rule):
             files=SEED_PROJECT,
         ),
         Case(
+            id="inline Annotated parameter",
+            source="""
+            from typing import Annotated
+            from fastapi import APIRouter, Depends
+            from dependencies import get_current_user
+
+            router = APIRouter()
+
+            @router.get("/tasks/{task_id}")
+            def read_task(task_id: str, user: Annotated[str, Depends(get_current_user)], db):
+                return db.get(Task, task_id)
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="callable class instance as the auth dependency",
+            source="""
+            from fastapi import APIRouter, Depends
+            from fastapi.security import HTTPBearer
+
+            bearer = HTTPBearer()
+
+            class TokenVerifier:
+                def __call__(self, credentials=Depends(bearer)) -> str:
+                    return check(credentials.credentials)
+
+            verify = TokenVerifier()
+            router = APIRouter(prefix="/api/{user_id}", dependencies=[Depends(verify)])
+
+            @router.get("/notes")
+            def notes(user_id: str):
+                return []
+            """,
+            settings={"select": ("OWN101",)},
+        ),
+        Case(
+            id="FastAPI app-level dependencies",
+            source="""
+            from fastapi import Depends, FastAPI
+            from dependencies import get_current_user
+
+            app = FastAPI(dependencies=[Depends(get_current_user)])
+
+            @app.get("/api/{user_id}/tasks")
+            def get_tasks(user_id: str):
+                return []
+            """,
+            files=SEED_PROJECT,
+            settings={"select": ("OWN101",)},
+        ),
+        Case(
             id="route listed in public-routes",
             source="""
             from fastapi import APIRouter

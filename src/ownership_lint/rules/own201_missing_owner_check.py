@@ -425,6 +425,53 @@ class MissingOwnerCheck(Rule):
             files=SEED_PROJECT,
         ),
         Case(
+            id="user_id comes from an include_router prefix in another module",
+            path="routes/tasks.py",
+            source="""
+            from fastapi import APIRouter, Depends
+            from dependencies import get_current_user
+
+            router = APIRouter(prefix="/tasks")
+
+
+            @router.get("/")
+            def list_tasks(user_id: str, current_user: str = Depends(get_current_user)):
+                return []
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends, HTTPException
+            from dependencies import get_current_user
+
+            router = APIRouter(prefix="/tasks")
+
+
+            @router.get("/")
+            def list_tasks(user_id: str, current_user: str = Depends(get_current_user)):
+                if current_user != user_id:
+                    raise HTTPException(status_code=403, detail="Not authorized to access this user's data")
+
+                return []
+            """,
+            files={
+                **SEED_PROJECT,
+                "routes/__init__.py": "",
+                "api.py": """
+                from fastapi import APIRouter
+                from routes.tasks import router as tasks_router
+
+                api_router = APIRouter()
+                api_router.include_router(tasks_router, prefix="/{user_id}")
+                """,
+                "main.py": """
+                from fastapi import FastAPI
+                from api import api_router
+
+                app = FastAPI()
+                app.include_router(api_router, prefix="/api")
+                """,
+            },
+        ),
+        Case(
             id="UUID path parameter compared with a string identity through str()",
             source="""
             import uuid

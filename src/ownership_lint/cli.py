@@ -1,0 +1,369 @@
+"""The command line: parse options, call the engine, pick a formatter. No rule logic here."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .api import resolve_settings
+from .discovery import DiscoveryError
+from .engine import Linter, RunOptions, RunResult
+from .noqa import add_noqa
+from .output import FORMATS, RenderContext, render
+from .output.statistics import render_statistics
+from .output.summary import summary_lines
+from .registry import RegistryError, all_rules, rule_for
+from .settings import ConfigError, settings_as_toml_dict
+from .source import SourceError, SourceFile, decode_source, write_source_atomically
+
+EXIT_OK, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
+
+
+class _DefaultToCheck(click.Group):
+    """``ownership-lint PATHS`` means ``ownership-lint check PATHS``, as in ruff."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ownership-lint")
+def cli() -> None:
+    """Find and fix broken user isolation in FastAPI backends."""
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+_LIST = {"multiple": True, "metavar": "RULE_CODE"}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fix/--no-fix", default=False, help="Apply fixes to resolve violations.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=False, help="Include unsafe fixes.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes, report nothing else.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a diff instead of writing them.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes that were applied.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a fix was applied.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when violations remain.")
+@click.option("--select", **_LIST)
+@click.option("--extend-select", **_LIST)
+@click.option("--ignore", **_LIST)
+@click.option("--extend-ignore", **_LIST)
+@click.option("--per-file-ignores", multiple=True, metavar="PATTERN:CODES")
+@click.option("--fixable", **_LIST)
+@click.option("--unfixable", **_LIST)
+@click.option("--output-format", type=click.Choice(sorted(FORMATS)), default=None)
+@click.option("-o", "--output-file", type=click.Path(path_type=Path), default=None)
+@click.option("--statistics", is_flag=True, help="Count violations per rule.")
+@click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only.")
+@click.option("-s", "--silent", is_flag=True, help="Print nothing.")
+@click.option("--no-color", is_flag=True, help="Disable colour.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa` to each line with a violation.")
+@click.option("--ignore-noqa", is_flag=True, help="Report violations on `# noqa` lines too.")
+@click.option("--config", type=click.Path(path_type=Path), default=None)
+@click.option("--project-root", type=click.Path(path_type=Path, file_okay=False), default=None)
+@click.option("--no-cache", is_flag=True, help="Read and write no cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--exclude", multiple=True, metavar="PATTERN")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERN")
+@click.option("--force-exclude/--no-force-exclude", default=None)
+@click.option("--stdin-filename", type=click.Path(path_type=Path), default=None)
+def check(paths: tuple[Path, ...], **options: object) -> None:
+    """Check PATHS (default: the current project) for broken user isolation."""
+    sys.exit(_run_check(list(paths), options))
+
+
+def _run_check(paths: list[Path], options: dict) -> int:
+    start = options["stdin_filename"] or (paths[0] if paths else Path.cwd())
+    try:
+        settings = resolve_settings(
+            Path(start),
+            config=options["config"],
+            overrides=_overrides(options),
+            project_root=options["project_root"],
+        )
+        run_options = _run_options(options)
+        linter = Linter(settings, settings.project_root or Path.cwd(), run_options)
+        if options["stdin_filename"]:
+            return _check_stdin(linter, Path(options["stdin_filename"]), options, settings)
+        result = linter.run(paths or [Path.cwd()])
+    except (ConfigError, DiscoveryError, RegistryError, SourceError) as error:
+        _error(str(error))
+        return EXIT_ERROR
+    for warning in result.warnings:
+        _warn(warning)
+    if options["add_noqa"]:
+        return _add_noqa(result)
+    code = _report(result, options, settings.output_format)
+    for message in result.errors:
+        _error(message)
+    return EXIT_ERROR if result.errors else code
+
+
+def _overrides(options: dict) -> dict[str, object]:
+    overrides: dict[str, object] = {
+        name: _split(options[name])
+        for name in ("select", "extend_select", "ignore", "extend_ignore", "fixable", "unfixable")
+    }
+    overrides["per_file_ignores"] = list(options["per_file_ignores"]) or None
+    overrides["exclude"] = tuple(options["exclude"]) or None
+    overrides["extend_exclude"] = tuple(options["extend_exclude"]) or None
+    overrides["force_exclude"] = options["force_exclude"]
+    overrides["output_format"] = options["output_format"]
+    overrides["cache_dir"] = str(options["cache_dir"]) if options["cache_dir"] else None
+    return overrides
+
+
+def _run_options(options: dict) -> RunOptions:
+    fix = bool(options["fix"] or options["fix_only"]) and not options["diff"]
+    output_format = options["output_format"] or ""
+    return RunOptions(
+        fix=fix,
+        unsafe_fixes=bool(options["unsafe_fixes"]),
+        diff=bool(options["diff"]),
+        with_edits=output_format in ("json", "json-lines", "sarif"),
+        ignore_noqa=bool(options["ignore_noqa"]),
+    )
+
+
+def _mode(options: dict) -> str:
+    if options["diff"]:
+        return "diff"
+    if options["fix_only"]:
+        return "fix-only"
+    return "fix" if options["fix"] else "check"
+
+
+def _report(result: RunResult, options: dict, configured_format: str | None) -> int:
+    mode = _mode(options)
+    diagnostics = result.diagnostics
+    fixed = {str(f.path): dict(f.fixed) for f in result.files if f.fixed}
+    for file in result.files:
+        for failure in file.fix_failures:
+            _warn(failure)
+    output = _Output(options)
+    if mode == "diff":
+        output.write(_unified_diff(result))
+    elif not options["silent"] and mode != "fix-only":
+        output.write(_render_diagnostics(result, options, configured_format))
+    if not (options["quiet"] or options["silent"]) and not options["statistics"]:
+        lines = summary_lines(
+            remaining=diagnostics if mode != "fix-only" else [],
+            fixed=fixed,
+            mode=mode,
+            unsafe_fixes=bool(options["unsafe_fixes"]),
+            show_fixes=bool(options["show_fixes"]),
+            cwd=Path.cwd(),
+            names={rule.code: rule.name for rule in all_rules()},
+        )
+        if lines and _format(options, configured_format) in ("full", "concise", "grouped"):
+            output.write(lines)
+    output.close()
+    return _exit_code(result, options, mode)
+
+
+def _exit_code(result: RunResult, options: dict, mode: str) -> int:
+    if mode == "diff":
+        return EXIT_FAILURE if any(f.changed for f in result.files) else EXIT_OK
+    fixed_any = any(f.fixed for f in result.files)
+    if options["exit_non_zero_on_fix"] and fixed_any:
+        return EXIT_FAILURE
+    if mode == "fix-only" or options["exit_zero"]:
+        return EXIT_OK
+    return EXIT_FAILURE if result.diagnostics else EXIT_OK
+
+
+def _format(options: dict, configured: str | None) -> str:
+    return options["output_format"] or configured or "full"
+
+
+def _render_diagnostics(result: RunResult, options: dict, configured_format: str | None) -> str:
+    ctx = RenderContext(
+        sources=result.sources,
+        cwd=Path.cwd(),
+        color=_use_color(options),
+        unsafe_fixes=bool(options["unsafe_fixes"]),
+    )
+    if options["statistics"]:
+        return render_statistics(result.diagnostics, ctx, json_output=_format(options, configured_format) == "json")
+    return render(_format(options, configured_format), result.diagnostics, ctx)
+
+
+def _use_color(options: dict) -> bool:
+    if options["no_color"] or options["output_file"] or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _unified_diff(result: RunResult) -> str:
+    chunks = []
+    for file in result.files:
+        if file.changed:
+            name = _display_path(file.path)
+            chunks.extend(
+                difflib.unified_diff(
+                    file.original.splitlines(keepends=True),
+                    file.text.splitlines(keepends=True),
+                    name,
+                    name,
+                )
+            )
+            chunks.append("\n")
+    return "".join(chunks)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _check_stdin(linter: Linter, filename: Path, options: dict, settings) -> int:
+    data = sys.stdin.buffer.read()
+    source = decode_source(filename.resolve(), data)
+    fixing = linter.options.fix
+    if fixing:
+        # Editors expect the fixed source on stdout and nothing written to disk.
+        linter.options = RunOptions(**{**linter.options.__dict__, "fix": False, "diff": True})
+    result = linter.process(SourceFile(filename.resolve(), source.text, source.encoding, source.bom))
+    run = RunResult(files=[result])
+    if fixing:
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+        code = _exit_code(run, {**options, "output_file": None}, "fix")
+        return code
+    return _report(run, options, settings.output_format)
+
+
+def _add_noqa(result: RunResult) -> int:
+    total = 0
+    for file in result.files:
+        fresh = [d for d in file.diagnostics if d.code is not None]
+        if not fresh:
+            continue
+        text, count = add_noqa(file.text, fresh)
+        if count:
+            source = SourceFile(file.path, file.text)
+            try:
+                source = decode_source(file.path, file.path.read_bytes())
+            except (OSError, SourceError):
+                pass
+            write_source_atomically(source, text)
+            total += count
+    noun = "directive" if total == 1 else "directives"
+    click.echo(f"Added {total} noqa {noun}.", err=True)
+    return EXIT_OK
+
+
+class _Output:
+    """Standard output or ``--output-file``."""
+
+    def __init__(self, options: dict) -> None:
+        self.path: Path | None = options["output_file"]
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        if text:
+            self.parts.append(text if text.endswith("\n") else text + "\n")
+
+    def close(self) -> None:
+        text = "".join(self.parts)
+        if self.path is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Explain every rule.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+def rule(code: str | None, show_all: bool, output_format: str) -> None:
+    """Explain a rule (by code or name), or every rule with --all."""
+    if show_all:
+        rules = list(all_rules())
+    else:
+        found = rule_for(code) if code else None
+        if found is None:
+            _error(f"unknown rule: {code!r}" if code else "give a rule code or --all")
+            sys.exit(EXIT_ERROR)
+        rules = [found]
+    if output_format == "json":
+        payload = [_rule_json(r) for r in rules]
+        click.echo(json.dumps(payload if show_all else payload[0], indent=2))
+    else:
+        click.echo("\n".join(_rule_text(r) for r in rules), nl=False)
+
+
+def _rule_json(rule_class) -> dict:
+    return {
+        "name": rule_class.name,
+        "code": rule_class.code,
+        "linter": "ownership-lint",
+        "summary": rule_class.summary,
+        "message_formats": list(rule_class.message_formats),
+        "fix": rule_class.fix_availability.value,
+        "fix_availability": rule_class.fix_availability.name.capitalize(),
+        "explanation": rule_class.explanation(),
+        "preview": rule_class.preview,
+    }
+
+
+def _rule_text(rule_class) -> str:
+    return (
+        f"# {rule_class.name} ({rule_class.code})\n\n"
+        f"{rule_class.fix_availability.value}\n\n"
+        f"{rule_class.explanation()}"
+    )
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--config", type=click.Path(path_type=Path), default=None)
+def config(path: Path | None, config: Path | None) -> None:
+    """Print the resolved settings for PATH (default: the current directory)."""
+    try:
+        settings = resolve_settings(path or Path.cwd(), config=config)
+    except ConfigError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    click.echo(f"# project root: {settings.project_root}")
+    click.echo(f"# config file: {settings.config_path or '(none, defaults)'}")
+    click.echo("[tool.ownership-lint]")
+    for key, value in settings_as_toml_dict(settings).items():
+        click.echo(f"{key} = {json.dumps(value)}")
+
+
+def _error(message: str) -> None:
+    click.echo(f"{click.style('error', fg='red', bold=True)}: {message}", err=True)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"{click.style('warning', fg='yellow', bold=True)}: {message}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="ownership-lint")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+    return 0
