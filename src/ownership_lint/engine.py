@@ -129,7 +129,8 @@ class Linter:
             return [_Finding(syntax_error(path, text, error), None)]
         except (ValueError, RecursionError, MemoryError) as error:
             return [_Finding(syntax_error(path, text, SyntaxError(str(error) or type(error).__name__)), None)]
-        self.index.set_source(path, text)
+        if self.index.set_source(path, text):
+            self.analysis = Analysis(self.index, self.settings)
         module = self.index.module_for_path(path)
         if module is None:
             return []
@@ -209,7 +210,8 @@ class Linter:
             result.fixed.update(f.diagnostic.code for f in applied if f.diagnostic.code)
             text = new_text
         result.text = text
-        self.index.set_source(result.path, text)
+        if self.index.set_source(result.path, text):
+            self.analysis = Analysis(self.index, self.settings)
 
     def _apply_findings(
         self, result: FileResult, text: str, findings: list[_Finding]

@@ -15,6 +15,7 @@ class OwnerCheck:
     statement: ast.If
     rejects: bool
     position: int  # index of the enclosing top-level statement of the function body
+    branch: tuple[ast.stmt, ...] = ()  # the statements that run on a mismatch
 
 
 def unwrap_conversion(expr: ast.expr) -> ast.expr:
@@ -78,9 +79,11 @@ def find_owner_checks(
             if not isinstance(node, ast.If):
                 continue
             if is_mismatch_test(node.test, left, right):
-                found.append(OwnerCheck(node, stops_request(node.body), position))
+                found.append(OwnerCheck(node, stops_request(node.body), position, tuple(node.body)))
             elif is_match_test(node.test, left, right) and node.orelse:
-                found.append(OwnerCheck(node, stops_request(node.orelse), position))
+                found.append(
+                    OwnerCheck(node, stops_request(node.orelse), position, tuple(node.orelse))
+                )
     return found
 
 

@@ -9,12 +9,13 @@ from functools import cached_property
 
 from ..settings import Settings
 from ..source import Locator
-from .checks import OwnerCheck, find_owner_checks, name_is, root_name, rooted_at
+from .checks import OwnerCheck, find_owner_checks, name_is, root_name, rooted_at, unwrap_conversion
 from .dependencies import Dependencies, Dependency, function_parameters
 from .models import Models
+from .ownership import FunctionData, Trust
 from .names import HTTP_EXCEPTION, SCALAR_IDENTITY_TYPES, STATUS_MODULES
 from .project import FunctionSymbol, Module, ProjectIndex
-from .queries import DataAccess, Queries
+from .queries import DataAccess, Queries, is_session_write
 from .routes import Route, Routers, path_parameters
 
 
@@ -31,6 +32,33 @@ class Analysis:
 
     def context(self, module: Module, locator: Locator | None = None) -> ModuleContext:
         return ModuleContext(self, module, locator or Locator(module.text))
+
+    @cached_property
+    def route_callees(self) -> frozenset[tuple[int, int]]:
+        """Project functions that some route calls, directly or up to three calls deep."""
+        routes: dict[int, Module] = {}
+        for needle in (b"router", b"@app.", b"add_api_route"):
+            for module in self.index.modules_mentioning(needle):
+                routes[id(module)] = module
+        frontier = [
+            route.function for module in routes.values() for route in self.routers.routes(module)
+        ]
+        seen: set[tuple[int, int]] = set()
+        for _depth in range(3):
+            following = []
+            for function in frontier:
+                for call in _calls(function.node):
+                    callee = self.index.resolve(function.module, call.func)
+                    if isinstance(callee, FunctionSymbol):
+                        key = (id(callee.module), id(callee.node))
+                        if key not in seen:
+                            seen.add(key)
+                            following.append(callee)
+            frontier = following
+        return frozenset(seen)
+
+    def called_by_routes(self, function: FunctionSymbol) -> bool:
+        return (id(function.module), id(function.node)) in self.route_callees
 
 
 @dataclass(frozen=True)
@@ -88,12 +116,8 @@ class RouteModel:
             for path in self.route.full_paths
         ):
             return True
-        names = set(self.settings.admin_dependencies)
-        return any(
-            getattr(dep.target, "qualname", "").rsplit(".", 1)[-1] in names
-            for mount in self.mount_closures
-            for dep in mount
-        )
+        names = {name.rsplit(".", 1)[-1] for name in self.settings.admin_dependencies}
+        return any(dep.name in names for mount in self.mount_closures for dep in mount)
 
     @cached_property
     def mount_closures(self) -> list[list[Dependency]]:
@@ -175,6 +199,85 @@ class RouteModel:
     @cached_property
     def data_accesses(self) -> list[DataAccess]:
         return list(self.analysis.queries.accesses(self.module, self.node))
+
+    @cached_property
+    def data(self) -> FunctionData:
+        return FunctionData(self.analysis.queries, self.module, self.node)
+
+    @cached_property
+    def injected_parameters(self) -> frozenset[str]:
+        """Parameters FastAPI fills from a dependency (the session, the identity, ...)."""
+        return frozenset(d.param.arg for d in self.parameter_dependencies if d.param is not None)
+
+    @cached_property
+    def request_inputs(self) -> frozenset[str]:
+        """Parameters filled from the request itself: path (other than the scoped user id),
+        query string, headers, body. A parameter whose type cannot be resolved is left out:
+        it may be an alias of a dependency defined where the analysis cannot see."""
+        found = set()
+        for name, (arg, default) in self.parameters.items():
+            if name in self.injected_parameters or name == self.user_param:
+                continue
+            if name in ("self", "cls", "request", "response", "background_tasks"):
+                continue
+            if arg.annotation is None or self._resolves(arg.annotation):
+                found.add(name)
+        return frozenset(found)
+
+    def _resolves(self, annotation: ast.expr) -> bool:
+        if isinstance(annotation, ast.Subscript):
+            return self._resolves(annotation.value)
+        if isinstance(annotation, ast.BinOp):
+            return self._resolves(annotation.left) and self._resolves(annotation.right)
+        if isinstance(annotation, ast.Constant):
+            return annotation.value is None
+        return self.analysis.index.resolve(self.module, annotation) is not None
+
+    @cached_property
+    def first_data_access(self) -> int | None:
+        """Top-level position of the first statement that reads or writes data."""
+        positions = [self.data.top_level_position(access.node) for access in self.data_accesses]
+        for call in _calls(self.node):
+            if is_session_write(call) and root_name(call.func) in self.injected_parameters:
+                positions.append(self.data.top_level_position(call))
+        return min(positions) if positions else None
+
+    def owner_verified_before(self, position: int) -> bool:
+        """The path user id has been compared with the identity before ``position``."""
+        if self.guarded_by_dependency or self.guarded_by_helper:
+            return True
+        return any(check.rejects and check.position < position for check in self.owner_checks)
+
+    def trust(self, expr: ast.expr, position: int, depth: int = 0) -> Trust:
+        root = root_name(expr)
+        identity = self.identity
+        if identity is not None and root == identity.param:
+            return Trust.TRUSTED
+        if root is not None and root == self.user_param and isinstance(unwrap_conversion(expr), ast.Name):
+            return Trust.TRUSTED if self.owner_verified_before(position) else Trust.PATH
+        if root is not None and root in self.request_inputs:
+            return Trust.UNTRUSTED
+        value = self._single_local_assignment(root, position)
+        if value is not None and depth < 3:
+            return self.trust(value, position, depth + 1)
+        return Trust.UNKNOWN
+
+    def _single_local_assignment(self, name: str | None, position: int) -> ast.expr | None:
+        if name is None or name in self.parameters:
+            return None
+        values = [
+            node.value
+            for node in ast.walk(self.node)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        ]
+        return values[0] if len(values) == 1 else None
+
+    def trusted_value(self, position: int) -> str | None:
+        """The owner value a fix may use at ``position``."""
+        if self.user_param is not None and self.owner_verified_before(position):
+            return self.user_param
+        return self.identity.value if self.identity is not None else None
 
 
 class ModuleContext:

@@ -31,6 +31,15 @@ class Dependency:
     annotation: ast.expr | None = None  # the declared type (``T`` of ``Annotated[T, ...]``)
     annotation_module: Module | None = None
     alias: ValueSymbol | None = None  # the ``Annotated`` alias it came through
+    expr: ast.expr | None = None  # the ``f`` of ``Depends(f)`` as written
+
+    @property
+    def name(self) -> str:
+        """The dependency's short name, resolved or as written."""
+        qualname = getattr(self.target, "qualname", None)
+        if qualname:
+            return qualname.rsplit(".", 1)[-1]
+        return ast.unparse(self.expr).rsplit(".", 1)[-1] if self.expr is not None else ""
 
 
 def function_parameters(node: Function) -> list[tuple[ast.arg, ast.expr | None]]:
@@ -59,7 +68,7 @@ class Dependencies:
             return False, None
         if self.index.qualname(module, call.func) not in DEPENDENCY_MARKERS:
             return False, None
-        target_expr = call.args[0] if call.args else _keyword(call, "dependency")
+        target_expr = dependency_expr(call)
         if target_expr is None:
             return True, None
         return True, self.index.resolve(module, target_expr)
@@ -72,7 +81,9 @@ class Dependencies:
             if is_marker:
                 if target is None and param.annotation is not None:
                     target = self.index.resolve(module, param.annotation)
-                return Dependency(target, module, param, param.annotation, module)
+                return Dependency(
+                    target, module, param, param.annotation, module, expr=dependency_expr(default)
+                )
         if param.annotation is not None:
             return self._from_annotation(module, param, param.annotation)
         return None
@@ -91,7 +102,9 @@ class Dependencies:
                 if is_marker:
                     if target is None:
                         target = self.index.resolve(module, elements[0])
-                    return Dependency(target, module, param, elements[0], module)
+                    return Dependency(
+                        target, module, param, elements[0], module, expr=dependency_expr(extra)
+                    )
             return None
         symbol = self.index.resolve(module, annotation)
         if isinstance(symbol, ValueSymbol) and isinstance(symbol.value, ast.Subscript):
@@ -99,7 +112,7 @@ class Dependencies:
             if found is not None:
                 return Dependency(
                     found.target, found.module, param, found.annotation, found.annotation_module,
-                    alias=found.alias or symbol,
+                    alias=found.alias or symbol, expr=found.expr,
                 )
         return None
 
@@ -119,7 +132,7 @@ class Dependencies:
         for element in expr.elts:
             is_marker, target = self.marker_target(module, element)
             if is_marker:
-                found.append(Dependency(target, module))
+                found.append(Dependency(target, module, expr=dependency_expr(element)))
         return found
 
     def children(self, target: Symbol | None) -> list[Dependency]:
@@ -218,6 +231,13 @@ def symbol_key(symbol: Symbol | None) -> object:
         return (id(symbol.module), symbol.name)
     node = getattr(symbol, "node", None)
     return (id(getattr(symbol, "module", None)), id(node))
+
+
+def dependency_expr(call: ast.expr) -> ast.expr | None:
+    """The ``f`` of ``Depends(f)`` / ``Depends(dependency=f)``."""
+    if not isinstance(call, ast.Call):
+        return None
+    return call.args[0] if call.args else _keyword(call, "dependency")
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

@@ -188,12 +188,20 @@ class ProjectIndex:
     def paths(self) -> dict[str, Path]:
         return self._paths
 
-    def set_source(self, path: Path, text: str) -> None:
-        """Use ``text`` for ``path`` instead of the file on disk (fixes, stdin)."""
+    def set_source(self, path: Path, text: str) -> bool:
+        """Use ``text`` for ``path`` instead of the file on disk (fixes, stdin).
+
+        Returns whether the module changed; facts derived from the old text are then stale.
+        """
         if path not in self._by_path:
             self._register(path)
+        name = self._by_path[path]
+        loaded = self._modules.get(name)
         self._overrides[path] = text
-        self._modules.pop(self._by_path[path], None)
+        if loaded is not None and loaded.text == text:
+            return False
+        self._modules.pop(name, None)
+        return loaded is not None
 
     def module_for_path(self, path: Path) -> Module | None:
         name = self._by_path.get(path)

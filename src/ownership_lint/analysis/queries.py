@@ -21,24 +21,30 @@ class DataAccess:
     model: OwnedModel
 
 
-def _model_root(expr: ast.expr) -> ast.expr:
-    """``Task`` for ``Task``, ``Task.title``, ``col(Task.title)``."""
-    if isinstance(expr, ast.Call) and expr.args:
-        expr = expr.args[0]
-    while isinstance(expr, ast.Attribute) and not isinstance(expr.value, ast.Call):
-        if isinstance(expr.value, ast.Name):
-            return expr.value
-        expr = expr.value
-    return expr
-
-
 class Queries:
     def __init__(self, index: ProjectIndex, models: Models) -> None:
         self.index = index
         self.models = models
 
     def model_of(self, module: Module, expr: ast.expr) -> OwnedModel | None:
-        return self.models.owned(self.index.resolve(module, _model_root(expr)))
+        return self.model_and_expr(module, expr)[0]
+
+    def model_and_expr(
+        self, module: Module, expr: ast.expr, depth: int = 0
+    ) -> tuple[OwnedModel | None, ast.expr]:
+        """The owned model an entity expression is about: ``Task``, ``models.Task``,
+        ``Task.title``, ``col(Task.title)``, ``func.count(Task.id)``."""
+        if depth > 4:
+            return None, expr
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            model = self.models.owned(self.index.resolve(module, expr))
+            if model is not None:
+                return model, expr
+            if isinstance(expr, ast.Attribute):
+                return self.model_and_expr(module, expr.value, depth + 1)
+        if isinstance(expr, ast.Call) and expr.args:
+            return self.model_and_expr(module, expr.args[0], depth + 1)
+        return None, expr
 
     def accesses(self, module: Module, node: ast.AST) -> Iterator[DataAccess]:
         for call in ast.walk(node):

@@ -40,9 +40,7 @@ def is_fixable(diag: Diagnostic, unsafe_fixes: bool) -> bool:
 def is_hidden_unsafe(diag: Diagnostic, unsafe_fixes: bool) -> bool:
     """An unsafe fix that ``--unsafe-fixes`` would enable."""
     return (
-        diag.fix is not None
-        and diag.fix.applicability is Applicability.UNSAFE
-        and not unsafe_fixes
+        diag.fix is not None and diag.fix.applicability is Applicability.UNSAFE and not unsafe_fixes
     )
 
 

@@ -63,7 +63,10 @@ def fix_listing(
     lines = [paint_joined(f"Fixed {total} {_plural('error', total)}:", BOLD, GREEN, enabled=color)]
     for filename in sorted(fixed):
         lines.append(_file_heading(filename, cwd, color))
-        lines += [_fix_row(code, count, width, names, color) for code, count in _by_count(fixed[filename], names)]
+        lines += [
+            _fix_row(code, count, width, names, color)
+            for code, count in _by_count(fixed[filename], names)
+        ]
     return lines
 
 
@@ -85,7 +88,10 @@ def _by_count(table: Mapping[str, int], names: Mapping[str, str]) -> list[tuple[
 def _violation_lines(
     remaining: Sequence[Diagnostic], fixed: int, unsafe_fixes: bool, color: bool
 ) -> list[str]:
-    return [_found_line(len(remaining), fixed, color), *_fixable_lines(remaining, unsafe_fixes, color)]
+    return [
+        _found_line(len(remaining), fixed, color),
+        *_fixable_lines(remaining, unsafe_fixes, color),
+    ]
 
 
 def _found_line(remaining: int, fixed: int, color: bool) -> str:
@@ -133,7 +139,9 @@ def fixable_counts(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool) -> tup
 
 
 def _nonzero(fixed: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
-    tables = {name: {code: n for code, n in table.items() if n > 0} for name, table in fixed.items()}
+    tables = {
+        name: {code: n for code, n in table.items() if n > 0} for name, table in fixed.items()
+    }
     return {name: table for name, table in tables.items() if table}
 
 

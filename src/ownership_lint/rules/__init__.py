@@ -1,11 +1,27 @@
-"""One module per rule; this list is the built-in part of the code table."""
+"""One module per rule, named ``ownNNN_<rule-name>``; together they are the built-in code table."""
 
-from .own101_missing_auth_dependency import MissingAuthDependency
-from .own201_missing_owner_check import MissingOwnerCheck
+from __future__ import annotations
 
-BUILTIN_RULES = (
-    MissingAuthDependency,
-    MissingOwnerCheck,
-)
+import importlib
+import pkgutil
+
+from ..rule import Rule
+
+
+def _load() -> tuple[type[Rule], ...]:
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("own"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found.extend(
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__
+        )
+    return tuple(found)
+
+
+BUILTIN_RULES = _load()
 
 __all__ = ["BUILTIN_RULES"]

@@ -55,7 +55,25 @@ def get_db():
         yield session
 '''
 
-SEED_PROJECT = {"dependencies.py": DEPENDENCIES_PY, "models.py": MODELS_PY, "db.py": DB_PY}
+DEPS_PY = '''
+from typing import Annotated
+
+from fastapi import Depends
+from sqlmodel import Session
+
+from db import get_db
+from dependencies import get_current_user
+
+SessionDep = Annotated[Session, Depends(get_db)]
+CurrentUser = Annotated[str, Depends(get_current_user)]
+'''
+
+SEED_PROJECT = {
+    "dependencies.py": DEPENDENCIES_PY,
+    "models.py": MODELS_PY,
+    "db.py": DB_PY,
+    "deps.py": DEPS_PY,
+}
 
 
 def function_name_node(locator: Locator, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:

@@ -384,7 +384,7 @@ class MissingAuthDependency(Rule):
                 return db.get(Task, task_id)
             """,
             fixed="""
-            from fastapi import APIRouter, Depends
+            from fastapi import APIRouter, Depends, HTTPException
 
             from db import get_db
             from models import Task
@@ -395,7 +395,10 @@ class MissingAuthDependency(Rule):
 
             @router.get("/tasks/{task_id}")
             def read_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
-                return db.get(Task, task_id)
+                task = db.get(Task, task_id)
+                if task is None or task.user_id != current_user:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                return task
             """,
             files=SEED_PROJECT,
         ),

@@ -1,0 +1,80 @@
+"""Fix plans shared by the data-layer rules (OWN2xx/OWN3xx)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from ..analysis.context import ModuleContext, RouteModel
+from ..analysis.ownership import Lookup
+from ..fixes.actions import (
+    FixAction,
+    InsertStatementsAfter,
+    ReplaceExpression,
+    ReplaceStatement,
+    span_of,
+)
+from ..fixes.guards import if_raise, raise_http_exception
+from ..rule import FixPlan
+
+
+def statement_source(ctx: ModuleContext, statement: ast.stmt) -> str:
+    """The statement's lines, dedented, ready to be inserted elsewhere."""
+    end = statement.end_lineno or statement.lineno
+    lines = [ctx.locator.line(row) for row in range(statement.lineno, end + 1)]
+    text = textwrap.dedent("".join(lines))
+    return text if text.endswith("\n") else text + "\n"
+
+
+def model_label(lookup_model_expr: ast.expr) -> str:
+    return ast.unparse(lookup_model_expr)
+
+
+def not_found_detail(model_expr: ast.expr) -> str:
+    name = ast.unparse(model_expr).rsplit(".", 1)[-1]
+    return f"{name} not found"
+
+
+def lookup_fix(ctx: ModuleContext, route: RouteModel, lookup: Lookup) -> FixPlan | None:
+    """Reject another user's object as not found, right after the lookup."""
+    position = route.data.top_level_position(lookup.statement)
+    value = route.trusted_value(position)
+    if value is None:
+        return None
+    owner = lookup.model.owner_field
+    imports: list[FixAction] = []
+    raise_code = raise_http_exception(ctx, 404, not_found_detail(lookup.model_expr), imports)
+    if lookup.variable is not None:
+        variable = lookup.variable
+        mismatch = f"{variable}.{owner} != {value}"
+        existing = route.data.not_found_check(lookup)
+        if existing is not None:
+            test = ast.unparse(existing.test)
+            if isinstance(existing.test, (ast.IfExp, ast.NamedExpr, ast.Lambda)) or (
+                isinstance(existing.test, ast.BoolOp) and isinstance(existing.test.op, ast.And)
+            ):
+                test = f"({test})"
+            action: FixAction = ReplaceExpression(span_of(ctx.locator, existing.test), f"{test} or {mismatch}")
+            return FixPlan(f"Extend the not-found check with `{mismatch}`", (action,))
+        code = if_raise(f"{variable} is None or {mismatch}", raise_code)
+        action = InsertStatementsAfter(span_of(ctx.locator, lookup.statement), code)
+        return FixPlan(f"Insert `if {variable} is None or {mismatch}: raise 404`", (action, *imports))
+    statement = lookup.statement
+    if isinstance(statement, ast.Return) and statement.value is lookup.call:
+        variable = _free_variable(route, ast.unparse(lookup.model_expr).rsplit(".", 1)[-1].lower())
+        mismatch = f"{variable}.{owner} != {value}"
+        code = (
+            f"{variable} = {ast.unparse(lookup.call)}\n"
+            + if_raise(f"{variable} is None or {mismatch}", raise_code)
+            + f"return {variable}\n"
+        )
+        action = ReplaceStatement(span_of(ctx.locator, statement), code)
+        return FixPlan(f"Check `{mismatch}` before returning the object", (action, *imports))
+    return None
+
+
+def _free_variable(route: RouteModel, name: str) -> str:
+    used = {n.id for n in ast.walk(route.node) if isinstance(n, ast.Name)} | set(route.parameters)
+    while name in used:
+        name = f"{name}_"
+    return name

@@ -1,0 +1,201 @@
+"""OWN304 create-without-owner."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from ..analysis.context import ModuleContext, RouteModel
+from ..analysis.ownership import Creation, request_model_declares
+from ..rule import Case, FixAvailability, Rule, Violation
+from ._common import SEED_PROJECT
+from .own303_owner_filter_from_untrusted_input import owner_assignment_fix
+
+
+class CreateWithoutOwner(Rule):
+    """## What it does
+    Checks for routes that create an object of a user-owned model (`Task(...)`,
+    `Task.model_validate(...)`, `Task.from_orm(...)`) and add it to the session without
+    setting its owner column.
+
+    ## Why is this bad?
+    The row is stored with no owner (or a column default), so it either belongs to nobody —
+    and every owner-filtered query hides it — or, when the column is nullable and queries are
+    lax, to everybody. Either way the object escapes user isolation (OWASP API1:2023).
+
+    The owner counts as set by a keyword argument (`Task(..., user_id=...)`), an
+    `update={"user_id": ...}` of `model_validate`, or an assignment `db_task.user_id = ...`
+    before or after the add. An owner value from request data is OWN303's finding.
+
+    ## Example
+    ```python
+    db_task = Task.model_validate(task)
+    db.add(db_task)
+    ```
+
+    ## Use instead
+    ```python
+    db_task = Task.model_validate(task)
+    db_task.user_id = user_id
+    db.add(db_task)
+    ```
+
+    ## Fix safety
+    The fix is safe: it inserts `db_task.<owner> = <owner value>` right after construction, with
+    the path `user_id` once an owner check dominates it, else the identity. No fix when the
+    object is not bound to a variable or no trusted owner value is in scope.
+
+    ## Options
+    - `owner-fields`
+    - `admin-dependencies`
+    - `admin-routes`
+
+    ## References
+    - [OWASP API Security Top 10 2023, API1: Broken Object Level Authorization](https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/)
+    - [SQLModel: Create rows](https://sqlmodel.tiangolo.com/tutorial/insert/)
+    """
+
+    code = "OWN304"
+    name = "create-without-owner"
+    summary = "Owned object is created without setting its owner"
+    message_formats = ("`{model}` is created without setting `{owner}`",)
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, ctx: ModuleContext) -> Iterator[Violation]:
+        for route in ctx.routes:
+            if route.is_admin:
+                continue
+            for creation in route.data.creations():
+                if not creation.added or creation.owner_values:
+                    continue
+                if _owner_may_come_from(ctx, route, creation):
+                    continue
+                model = ast.unparse(creation.model_expr)
+                fix = owner_assignment_fix(ctx, route, creation)
+                yield Violation(
+                    node=creation.call,
+                    message=f"`{model}` is created without setting `{creation.model.owner_field}`",
+                    fix=fix,
+                )
+
+    VALID = (
+        Case(
+            id="owner assigned after construction, as in the seed",
+            source="""
+            from fastapi import APIRouter
+            from deps import CurrentUser, SessionDep
+            from models import Task
+            router = APIRouter()
+
+            @router.post("/tasks")
+            def create(task: dict, current_user: CurrentUser, db: SessionDep):
+                db_task = Task.model_validate(task)
+                db_task.user_id = current_user
+                db.add(db_task)
+                db.commit()
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="owner passed to the constructor or through update=",
+            source="""
+            from fastapi import APIRouter
+            from deps import CurrentUser, SessionDep
+            from models import Task
+            router = APIRouter()
+
+            @router.post("/a")
+            def a(title: str, current_user: CurrentUser, db: SessionDep):
+                db.add(Task(title=title, user_id=current_user))
+
+            @router.post("/b")
+            def b(task: dict, current_user: CurrentUser, db: SessionDep):
+                obj = Task.model_validate(task, update={"user_id": current_user})
+                db.add(obj)
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="object built but never added",
+            source="""
+            from fastapi import APIRouter
+            from deps import CurrentUser
+            from models import Task
+            router = APIRouter()
+
+            @router.post("/preview")
+            def preview(title: str, current_user: CurrentUser):
+                return Task(title=title)
+            """,
+            files=SEED_PROJECT,
+        ),
+    )
+
+    INVALID = (
+        Case(
+            id="seed create route without the owner assignment",
+            source="""
+            from fastapi import APIRouter, Depends, HTTPException
+            from sqlmodel import Session
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter(prefix="/api/{user_id}")
+
+
+            @router.post("/tasks")
+            async def create_task(user_id: str, task: dict, current_user: str = Depends(get_current_user), db: Session = Depends(get_db)):
+                if current_user != user_id:
+                    raise HTTPException(status_code=403, detail="Not authorized to access this user's data")
+
+                db_task = Task.model_validate(task)
+                db.add(db_task)
+                db.commit()
+                db.refresh(db_task)
+                return db_task
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends, HTTPException
+            from sqlmodel import Session
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter(prefix="/api/{user_id}")
+
+
+            @router.post("/tasks")
+            async def create_task(user_id: str, task: dict, current_user: str = Depends(get_current_user), db: Session = Depends(get_db)):
+                if current_user != user_id:
+                    raise HTTPException(status_code=403, detail="Not authorized to access this user's data")
+
+                db_task = Task.model_validate(task)
+                db_task.user_id = user_id
+                db.add(db_task)
+                db.commit()
+                db.refresh(db_task)
+                return db_task
+            """,
+            files=SEED_PROJECT,
+        ),
+    )
+
+
+def _owner_may_come_from(ctx: ModuleContext, route: RouteModel, creation: Creation) -> bool:
+    """Unpacked from a request model that declares the owner (OWN303), or from a value the
+    analysis cannot see into."""
+    for source in creation.unpacked:
+        node = source
+        while isinstance(node, (ast.Call, ast.Attribute)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if not isinstance(node, ast.Name) or node.id not in route.request_inputs:
+            return True
+        annotation = route.parameters[node.id][0].annotation
+        if annotation is None or request_model_declares(
+            ctx.analysis.queries, ctx.module, annotation, creation.model.owner_field
+        ):
+            return True
+    return False
