@@ -7,23 +7,20 @@ import textwrap
 
 import pytest
 
-from ownership_lint.fixes import (
+from ownership_lint.fixes.actions import (
     AddImport,
     AddKeywordArgument,
     AddParameter,
     AppendMethodCall,
-    FixError,
     FunctionRef,
     InsertStatements,
     InsertStatementsAfter,
     InsertStatementsBefore,
     ReplaceExpression,
     ReplaceStatement,
-    apply_actions,
-    apply_edits,
     span_of,
-    text_edits,
 )
+from ownership_lint.fixes.apply import FixError, apply_actions, apply_edits, text_edits
 from ownership_lint.source import Locator
 
 

@@ -24,6 +24,8 @@ from .settings import ConfigError, settings_as_toml_dict
 from .source import SourceError, SourceFile, decode_source, write_source_atomically
 
 EXIT_OK, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
+# Formats for people: the closing summary lines follow them, as in ruff.
+TEXT_FORMATS = frozenset({"full", "concise", "grouped"})
 
 
 class _DefaultToCheck(click.Group):
@@ -82,6 +84,7 @@ _LIST = {"multiple": True, "metavar": "RULE_CODE"}
 @click.option("--extend-exclude", multiple=True, metavar="PATTERN")
 @click.option("--force-exclude/--no-force-exclude", default=None)
 @click.option("--stdin-filename", type=click.Path(path_type=Path), default=None)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 def check(paths: tuple[Path, ...], **options: object) -> None:
     """Check PATHS (default: the current project) for broken user isolation."""
     sys.exit(_run_check(list(paths), options))
@@ -137,6 +140,8 @@ def _run_options(options: dict) -> RunOptions:
         diff=bool(options["diff"]),
         with_edits=output_format in ("json", "json-lines", "sarif"),
         ignore_noqa=bool(options["ignore_noqa"]),
+        use_cache=not options["no_cache"],
+        jobs=options["jobs"],
     )
 
 
@@ -156,22 +161,25 @@ def _report(result: RunResult, options: dict, configured_format: str | None) -> 
         for failure in file.fix_failures:
             _warn(failure)
     output = _Output(options)
+    output_format = _format(options, configured_format)
     if mode == "diff":
         output.write(_unified_diff(result))
     elif not options["silent"] and mode != "fix-only":
         output.write(_render_diagnostics(result, options, configured_format))
-    if not (options["quiet"] or options["silent"]) and not options["statistics"]:
-        lines = summary_lines(
-            remaining=diagnostics if mode != "fix-only" else [],
-            fixed=fixed,
-            mode=mode,
-            unsafe_fixes=bool(options["unsafe_fixes"]),
-            show_fixes=bool(options["show_fixes"]),
-            cwd=Path.cwd(),
-            names={rule.code: rule.name for rule in all_rules()},
+    text_output = output_format in TEXT_FORMATS and not (options["statistics"] and output_format == "json")
+    if not (options["quiet"] or options["silent"]) and text_output:
+        output.write(
+            summary_lines(
+                remaining=diagnostics,
+                fixed=fixed,
+                mode=mode,
+                unsafe_fixes=bool(options["unsafe_fixes"]),
+                show_fixes=bool(options["show_fixes"]),
+                cwd=Path.cwd(),
+                names={rule.code: rule.name for rule in all_rules()},
+                color=_use_color(options),
+            )
         )
-        if lines and _format(options, configured_format) in ("full", "concise", "grouped"):
-            output.write(lines)
     output.close()
     return _exit_code(result, options, mode)
 
@@ -280,8 +288,7 @@ class _Output:
         self.parts: list[str] = []
 
     def write(self, text: str) -> None:
-        if text:
-            self.parts.append(text if text.endswith("\n") else text + "\n")
+        self.parts.append(text)
 
     def close(self) -> None:
         text = "".join(self.parts)

@@ -12,7 +12,6 @@ from .analysis.context import Analysis
 from .analysis.project import ProjectIndex
 from .diagnostics import Applicability, Diagnostic, Fix, Location
 from .discovery import discover_files, project_files
-from .fixes.apply import FixError, apply_actions, text_edits
 from .noqa import parse_noqa
 from .registry import all_rules
 from .rule import FixPlan, Rule, Violation
@@ -39,6 +38,8 @@ class RunOptions:
     diff: bool = False  # compute fixes, write nothing
     with_edits: bool = False  # attach text edits to each diagnostic's fix (JSON output)
     ignore_noqa: bool = False
+    use_cache: bool = True
+    jobs: int | None = None  # worker processes; None: all cores
 
 
 @dataclass
@@ -182,12 +183,10 @@ class Linter:
 
     @staticmethod
     def _edits(text: str, plan: FixPlan) -> tuple | None:
-        try:
-            fixed = apply_actions(text, plan.actions)
-            ast.parse(fixed)
-        except (FixError, SyntaxError, ValueError, RecursionError):
-            return None
-        return text_edits(text, fixed)
+        from .fixes.apply import text_edits
+
+        fixed = _try_apply(text, plan.actions)
+        return text_edits(text, fixed) if fixed is not None else None
 
     # Fixing
 
@@ -236,6 +235,8 @@ class Linter:
 
 
 def _try_apply(text: str, actions: Iterable) -> str | None:
+    from .fixes.apply import FixError, apply_actions
+
     try:
         fixed = apply_actions(text, list(actions))
         parse_module(fixed, "<fix>")

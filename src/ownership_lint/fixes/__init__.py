@@ -1,38 +1,4 @@
-"""Fixes as data (actions) and the libcst pass that applies them."""
+"""Fixes as data (``actions``) and the libcst pass that applies them (``apply``).
 
-from .actions import (
-    AddImport,
-    AddKeywordArgument,
-    AddParameter,
-    AppendMethodCall,
-    FixAction,
-    FunctionRef,
-    InsertStatements,
-    InsertStatementsAfter,
-    InsertStatementsBefore,
-    ReplaceExpression,
-    ReplaceStatement,
-    Span,
-    span_of,
-)
-from .apply import FixError, apply_actions, apply_edits, text_edits
-
-__all__ = [
-    "AddImport",
-    "AddKeywordArgument",
-    "AddParameter",
-    "AppendMethodCall",
-    "FixAction",
-    "FixError",
-    "FunctionRef",
-    "InsertStatements",
-    "InsertStatementsAfter",
-    "InsertStatementsBefore",
-    "ReplaceExpression",
-    "ReplaceStatement",
-    "Span",
-    "apply_actions",
-    "apply_edits",
-    "span_of",
-    "text_edits",
-]
+``apply`` is imported on demand: a plain check never loads libcst.
+"""

@@ -152,15 +152,8 @@ class _Source:
 def _split_lines(text: str) -> list[_Line]:
     lines, start = [], 0
     for match in _TERMINATOR.finditer(text):
-        lines.append(
-            _Line(
-                len(lines) + 1,
-                text[start : match.start()],
-                start,
-                match.start(),
-                len(match.group()),
-            )
-        )
+        end = match.start()
+        lines.append(_Line(len(lines) + 1, text[start:end], start, end, match.end() - end))
         start = match.end()
     if start < len(text):
         lines.append(_Line(len(lines) + 1, text[start:], start, len(text), 0))
@@ -214,10 +207,8 @@ def _excerpt(diag: Diagnostic, source: str | None, ctx: RenderContext) -> list[s
         arrow = paint("--> ", *LINE_NO, enabled=ctx.color)
         return [f"{arrow}{path}:{diag.location.row}:{diag.location.column}"]
     src = _Source(source)
-    start, end = (
-        src.offset(diag.location),
-        max(src.offset(diag.end_location), src.offset(diag.location)),
-    )
+    start = src.offset(diag.location)
+    end = max(src.offset(diag.end_location), start)
     lines = _snippet_lines(src, start, end)
     annotation = _annotate(lines, start, end)
     width = len(str(lines[-1].number))
