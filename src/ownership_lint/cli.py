@@ -100,7 +100,7 @@ def _run_check(paths: list[Path], options: dict) -> int:
             project_root=options["project_root"],
         )
         run_options = _run_options(options)
-        linter = Linter(settings, settings.project_root or Path.cwd(), run_options)
+        linter = Linter(settings, options["project_root"], run_options)
         if options["stdin_filename"]:
             return _check_stdin(linter, Path(options["stdin_filename"]), options, settings)
         result = linter.run(paths or [Path.cwd()])

@@ -78,11 +78,6 @@ def _git_top(root: Path) -> Path:
     return root
 
 
-def _as_match(path: Path, base: Path, is_dir: bool) -> str:
-    rel = path.relative_to(base).as_posix()
-    return rel + "/" if is_dir and rel != "." else rel
-
-
 @dataclass(frozen=True)
 class _Scope:
     """Paths are matched relative to ``base``; .gitignore files apply from ``top`` down."""
@@ -92,38 +87,54 @@ class _Scope:
 
 
 class _Walker:
+    """Walks directories with ``os.scandir`` and plain strings: discovery runs on every
+    invocation, cached or not, so it must cost little more than listing the tree."""
+
     def __init__(self, settings: Settings, root: Path) -> None:
         self.settings = settings
         self.root = root
         self.exclude = pathspec.GitIgnoreSpec.from_lines(settings.all_excludes)
         self.git_top = _git_top(root)
-        self.gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self.gitignores: dict[str, pathspec.GitIgnoreSpec | None] = {}
         self.warnings: list[str] = []
 
     def excluded(self, path: Path, is_dir: bool, base: Path) -> bool:
-        rel = _as_match(path, base, is_dir)
+        return self._excluded(str(path), is_dir, str(base))
+
+    def _excluded(self, path: str, is_dir: bool, base: str) -> bool:
+        rel = _relative_string(path, base, is_dir)
         return rel != "." and self.exclude.match_file(rel)
 
-    def gitignored(self, path: Path, is_dir: bool, top: Path) -> bool:
+    def _gitignored(self, path: str, is_dir: bool, top: str) -> bool:
         if not self.settings.respect_gitignore:
             return False
-        for directory in path.parents:
-            if not directory.is_relative_to(top):
-                break
+        directory = os.path.dirname(path)
+        while True:
             spec = self._gitignore(directory)
-            verdict = _verdict(spec, _as_match(path, directory, is_dir)) if spec else None
-            if verdict is not None:
-                return verdict
-        return False
+            if spec is not None:
+                verdict = _verdict(spec, _relative_string(path, directory, is_dir))
+                if verdict is not None:
+                    return verdict
+            if directory == top or len(directory) <= len(top):
+                return False
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                return False
+            directory = parent
 
-    def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+    def _gitignore(self, directory: str) -> pathspec.GitIgnoreSpec | None:
         if directory not in self.gitignores:
-            candidate = directory / ".gitignore"
-            self.gitignores[directory] = _load_gitignore(candidate) if candidate.is_file() else None
+            candidate = os.path.join(directory, ".gitignore")
+            self.gitignores[directory] = (
+                _load_gitignore(Path(candidate)) if os.path.isfile(candidate) else None
+            )
         return self.gitignores[directory]
 
     def hidden(self, path: Path, is_dir: bool, scope: _Scope) -> bool:
-        return self.excluded(path, is_dir, scope.base) or self.gitignored(path, is_dir, scope.top)
+        return self._hidden(str(path), is_dir, str(scope.base), str(scope.top))
+
+    def _hidden(self, path: str, is_dir: bool, base: str, top: str) -> bool:
+        return self._excluded(path, is_dir, base) or self._gitignored(path, is_dir, top)
 
     def scope_for(self, directory: Path) -> _Scope | None:
         if not directory.is_relative_to(self.root):
@@ -142,23 +153,44 @@ class _Walker:
         return not self.excluded(path, False, base)
 
     def walk(self, top: Path, scope: _Scope) -> Iterator[Path]:
-        for dirpath, dirnames, filenames in os.walk(top, onerror=self._on_error):
-            current = Path(dirpath)
-            dirnames[:] = [d for d in dirnames if not self.hidden(current / d, True, scope)]
-            for name in filenames:
-                if name.endswith(PYTHON_SUFFIXES):
-                    yield from self._walked_file(current / name, scope)
+        base, git_top = str(scope.base), str(scope.top)
+        pending = [str(top)]
+        while pending:
+            directory = pending.pop()
+            try:
+                entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            except OSError as error:
+                self.warnings.append(f"{directory}: {error.strerror or error}")
+                continue
+            subdirectories = []
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if not self._hidden(entry.path, True, base, git_top):
+                        subdirectories.append(entry.path)
+                elif entry.name.endswith(PYTHON_SUFFIXES):
+                    found = self._walked_file(entry, base, git_top)
+                    if found is not None:
+                        yield found
+            pending.extend(reversed(subdirectories))
 
-    def _walked_file(self, path: Path, scope: _Scope) -> Iterator[Path]:
-        if self.hidden(path, False, scope):
-            return
-        if not path.exists():
-            self.warnings.append(f"{path}: broken symbolic link")
-            return
-        yield path
+    def _walked_file(self, entry: os.DirEntry, base: str, top: str) -> Path | None:
+        if self._hidden(entry.path, False, base, top):
+            return None
+        if entry.is_symlink():
+            if not os.path.exists(entry.path):
+                self.warnings.append(f"{entry.path}: broken symbolic link")
+                return None
+            return Path(os.path.realpath(entry.path))
+        return Path(entry.path)
 
-    def _on_error(self, error: OSError) -> None:
-        self.warnings.append(f"{error.filename}: {error.strerror or error}")
+
+def _relative_string(path: str, base: str, is_dir: bool) -> str:
+    if path == base:
+        return "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, base)
+    rel = rel.replace(os.sep, "/")
+    return rel + "/" if is_dir else rel
 
 
 def _explicit(walker: _Walker, given: Path) -> Iterator[Path]:
@@ -180,7 +212,7 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> 
     """Python files to check under ``paths`` (files given explicitly are always checked,
     unless ``force_exclude``); sorted, deduplicated, absolute and resolved."""
     walker = _Walker(settings, root.resolve())
-    found = {file.resolve() for given in paths for file in _explicit(walker, Path(given))}
+    found = {file for given in paths for file in _explicit(walker, Path(given))}
     return Discovered(tuple(sorted(found)), tuple(walker.warnings))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from .analysis.context import Analysis
 from .analysis.project import ProjectIndex
 from .diagnostics import Applicability, Diagnostic, Fix, Location
 from .discovery import discover_files, project_files
+from .settings import find_project_root
 from .noqa import parse_noqa
 from .registry import all_rules
 from .rule import FixPlan, Rule, Violation
@@ -79,10 +81,33 @@ class _Finding:
     plan: FixPlan | None
 
 
-class Linter:
-    """One run over one project: the index and the analysis are shared by its files."""
+class Project:
+    """The index and the analysis of one project root, shared by its files."""
 
-    def __init__(self, settings: Settings, root: Path, options: RunOptions = RunOptions()) -> None:
+    def __init__(self, root: Path, settings: Settings, files: list[Path] | None = None) -> None:
+        self.root = root
+        self.settings = settings
+        self.files = files if files is not None else project_files(root, settings)
+        self.index = ProjectIndex(root, self.files)
+        self.analysis = Analysis(self.index, settings)
+
+    def use_source(self, path: Path, text: str) -> None:
+        """Analyse ``path`` as ``text``; facts derived from its old text are dropped."""
+        if self.index.set_source(path, text):
+            self.analysis = Analysis(self.index, self.settings)
+
+    def relative(self, path: Path) -> str:
+        return _relative(path, self.root)
+
+
+class Linter:
+    """Runs the rules over files. Each file is analysed within its project (the nearest
+    directory with ``pyproject.toml``/``setup.cfg``/``setup.py``/``.git``), or within ``root``
+    when one is given (``--project-root``)."""
+
+    def __init__(
+        self, settings: Settings, root: Path | None = None, options: RunOptions = RunOptions()
+    ) -> None:
         self.settings = settings
         self.root = root
         self.options = options
@@ -92,60 +117,83 @@ class Linter:
         )
         self.fixable = resolve_fixable(codes, settings.fixable, settings.unfixable)
         self.rules: list[Rule] = [rule() for rule in all_rules() if rule.code in self.enabled]
-        self.index = ProjectIndex(root, project_files(root, settings))
-        self.analysis = Analysis(self.index, settings)
+        self._projects: dict[Path, Project] = {}
+        self._roots: dict[Path, Path] = {}
+        self._walked: tuple[list[Path], list[Path]] | None = None  # (directories, files)
+
+    def project_for(self, path: Path) -> Project:
+        root = self.root or self._nearest_root(path.parent)
+        if root not in self._projects:
+            self._projects[root] = Project(root, self.settings, self._files_under(root))
+        return self._projects[root]
+
+    def _files_under(self, root: Path) -> list[Path] | None:
+        """The project's files from this run's own walk, when the walk covered the project."""
+        if self._walked is None:
+            return None
+        directories, files = self._walked
+        if not any(root == d or d in root.parents for d in directories):
+            return None
+        prefix = str(root).rstrip(os.sep) + os.sep
+        return [path for path in files if str(path).startswith(prefix)]
+
+    def _nearest_root(self, directory: Path) -> Path:
+        if directory not in self._roots:
+            self._roots[directory] = find_project_root(directory)
+        return self._roots[directory]
 
     # Entry points
 
     def run(self, paths: Sequence[Path]) -> RunResult:
-        discovered = discover_files(paths, self.settings, root=self.root)
+        from .scheduler import run_files
+
+        discovery_root = self.root or self.settings.project_root or Path.cwd()
+        discovered = discover_files(paths, self.settings, root=discovery_root)
+        directories = [Path(p).resolve() for p in paths if Path(p).is_dir()]
+        self._walked = (directories, list(discovered.files))
         result = RunResult(warnings=list(discovered.warnings))
-        for path in discovered.files:
-            try:
-                source = read_source(path)
-            except SourceError as error:
-                result.errors.append(str(error))
-                continue
-            result.files.append(self.process(source))
+        run_files(self, list(discovered.files), result)
+        result.files.sort(key=lambda file: file.path)
         return result
 
     def process(self, source: SourceFile) -> FileResult:
         """Check one file (fixing it first when asked) and write it back in fix mode."""
+        return self.process_recording(source)[0]
+
+    def process_recording(self, source: SourceFile) -> tuple[FileResult, set[object]]:
+        """``process``, plus the facts (modules, byte scans) the analysis consulted."""
+        project = self.project_for(source.path)
         result = FileResult(path=source.path, original=source.text, text=source.text)
         if self.options.fix or self.options.diff:
-            self._fix_loop(result)
+            self._fix_loop(project, result)
             if self.options.fix and result.changed:
                 write_source_atomically(source, result.text)
-        result.diagnostics = [f.diagnostic for f in self._check(source.path, result.text)]
-        return result
+        with project.index.recording() as facts:
+            findings = self._check(project, source.path, result.text)
+        result.diagnostics = [f.diagnostic for f in findings]
+        return result, facts
 
     # Checking
 
-    def _check(self, path: Path, text: str) -> list[_Finding]:
+    def _check(self, project: Project, path: Path, text: str) -> list[_Finding]:
         if not is_relevant(text.encode("utf-8", errors="surrogateescape")):
             return []
-        try:
-            parse_module(text, str(path))
-        except SyntaxError as error:
-            return [_Finding(syntax_error(path, text, error), None)]
-        except (ValueError, RecursionError, MemoryError) as error:
-            return [_Finding(syntax_error(path, text, SyntaxError(str(error) or type(error).__name__)), None)]
-        if self.index.set_source(path, text):
-            self.analysis = Analysis(self.index, self.settings)
-        module = self.index.module_for_path(path)
+        project.use_source(path, text)
+        module = project.index.module_for_path(path)
         if module is None:
-            return []
-        ctx = self.analysis.context(module)
-        relative = _relative(path, self.root)
+            error = project.index.parse_error(path)
+            return [_Finding(syntax_error(path, text, error), None)] if error else []
+        ctx = project.analysis.context(module)
         is_ignored = codes_ignored_for_file(
-            relative, (*self.settings.per_file_ignores, *self.settings.extend_per_file_ignores)
+            project.relative(path),
+            (*self.settings.per_file_ignores, *self.settings.extend_per_file_ignores),
         )
         noqa = parse_noqa(text)
         findings = []
         for rule in self.rules:
             if is_ignored(rule.code):
                 continue
-            for violation in rule.check(ctx):
+            for violation in _violations(rule, ctx, path):
                 finding = self._finding(rule, violation, ctx.locator, path, text)
                 if self.options.ignore_noqa or not noqa.suppresses(finding.diagnostic):
                     findings.append(finding)
@@ -197,41 +245,46 @@ class Linter:
             plan.applicability == Applicability.UNSAFE and self.options.unsafe_fixes
         )
 
-    def _fix_loop(self, result: FileResult) -> None:
+    def _fix_loop(self, project: Project, result: FileResult) -> None:
+        """Apply fixes and re-check until nothing fixable is left (bounded, like ruff's)."""
         text = result.text
+        dropped: set[tuple] = set()
         for _ in range(MAX_FIX_ITERATIONS):
-            findings = [f for f in self._check(result.path, text) if self._applies(f.plan)]
+            findings = [
+                f
+                for f in self._check(project, result.path, text)
+                if self._applies(f.plan) and _finding_key(f) not in dropped
+            ]
             if not findings:
                 break
-            new_text, applied = self._apply_findings(result, text, findings)
+            new_text, applied = self._apply_findings(result, text, findings, dropped)
             if not applied or new_text == text:
                 break
             result.fixed.update(f.diagnostic.code for f in applied if f.diagnostic.code)
             text = new_text
         result.text = text
-        if self.index.set_source(result.path, text):
-            self.analysis = Analysis(self.index, self.settings)
+        project.use_source(result.path, text)
 
     def _apply_findings(
-        self, result: FileResult, text: str, findings: list[_Finding]
+        self, result: FileResult, text: str, findings: list[_Finding], dropped: set[tuple]
     ) -> tuple[str, list[_Finding]]:
-        """All plans in one pass; when that fails, one at a time, dropping the failing ones."""
+        """All plans in one pass; when that fails, the first plan that works on its own (the
+        next round recomputes the others on the new text). A plan that fails alone is dropped
+        and reported."""
         combined = _try_apply(text, [a for f in findings for a in f.plan.actions])  # type: ignore[union-attr]
         if combined is not None:
             return combined, findings
-        applied = []
         for finding in findings:
             attempt = _try_apply(text, finding.plan.actions)  # type: ignore[union-attr]
-            if attempt is None:
-                d = finding.diagnostic
-                result.fix_failures.append(
-                    f"{d.filename}:{d.location.row}:{d.location.column}: {d.code} fix dropped: "
-                    "the fixed file would not parse"
-                )
-                continue
-            text = attempt
-            applied.append(finding)
-        return text, applied
+            if attempt is not None:
+                return attempt, [finding]
+            dropped.add(_finding_key(finding))
+            d = finding.diagnostic
+            result.fix_failures.append(
+                f"{d.filename}:{d.location.row}:{d.location.column}: {d.code} fix not applied: "
+                "the fixed file would not parse"
+            )
+        return text, []
 
 
 def _try_apply(text: str, actions: Iterable) -> str | None:
@@ -262,6 +315,25 @@ def syntax_error(path: Path, text: str, error: SyntaxError) -> Diagnostic:
         location=location,
         end_location=end,
     )
+
+
+def _finding_key(finding: _Finding) -> tuple:
+    d = finding.diagnostic
+    return (d.code, d.location, d.message)
+
+
+def _violations(rule: Rule, ctx, path: Path) -> list[Violation]:
+    """The rule's findings on one file; a crash in one rule is reported, not propagated."""
+    try:
+        return list(rule.check(ctx))
+    except RecursionError:
+        raise RuleCrash(f"{path}: {rule.code} gave up: the code is nested too deeply") from None
+    except Exception as error:  # noqa: BLE001 - one rule must not take the whole run down
+        raise RuleCrash(f"{path}: {rule.code} crashed: {type(error).__name__}: {error}") from error
+
+
+class RuleCrash(Exception):
+    """A rule failed on a file: reported as an error of the run (exit 2)."""
 
 
 def _first_line(node: ast.AST) -> int:

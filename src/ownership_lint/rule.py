@@ -78,6 +78,13 @@ class Rule:
     message_formats: ClassVar[tuple[str, ...]] = ()
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     preview: ClassVar[bool] = False
+    # Metadata for ``rule --output-format json`` (ruff's fields) and SARIF.
+    linter: ClassVar[str] = "ownership-lint"
+    category: ClassVar[str] = "security"
+    since: ClassVar[str] = "0.1.0"
+    # GitHub code scanning: a CVSS-like score "0.0".."10.0" (>= 7.0 is high) and CWE ids.
+    security_severity: ClassVar[str | None] = "8.1"
+    cwe: ClassVar[tuple[int, ...]] = ()
     VALID: ClassVar[tuple[Case, ...]] = ()
     INVALID: ClassVar[tuple[Case, ...]] = ()
 
@@ -91,6 +98,36 @@ class Rule:
     @classmethod
     def url(cls) -> str:
         return f"{DOCS_URL}/{cls.code}.md"
+
+    @classmethod
+    def tags(cls) -> tuple[str, ...]:
+        """SARIF ``properties.tags``: ``security`` and ``external/cwe/cwe-N`` as GitHub reads them."""
+        return (cls.category, *(f"external/cwe/cwe-{number}" for number in cls.cwe))
+
+    @classmethod
+    def status(cls) -> dict[str, dict[str, str]]:
+        return {"Preview" if cls.preview else "Stable": {"since": cls.since}}
+
+    @classmethod
+    def source_location(cls) -> dict[str, object]:
+        """The class's file relative to its top-level package's parent, and its line."""
+        import inspect
+        import sys
+        from pathlib import Path
+
+        try:
+            file = Path(inspect.getsourcefile(cls) or "")
+            _, line = inspect.getsourcelines(cls)
+        except (OSError, TypeError):
+            return {"file": None, "line": None}
+        top = sys.modules[cls.__module__.split(".")[0]]
+        roots = [Path(p).parent for p in getattr(top, "__path__", [])] or [Path(top.__file__ or "").parent]
+        for root in roots:
+            try:
+                return {"file": file.resolve().relative_to(root.resolve()).as_posix(), "line": line}
+            except ValueError:
+                continue
+        return {"file": file.name, "line": line}
 
 
 DOCS_URL = "https://github.com/ownership-lint/ownership-lint/blob/main/docs/rules"

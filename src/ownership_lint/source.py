@@ -71,10 +71,28 @@ def write_source_atomically(source: SourceFile, text: str) -> None:
 
 
 def parse_module(text: str, filename: str) -> ast.Module:
-    """Parse with the stdlib; a null byte is a syntax error like any other."""
+    """Parse with the stdlib; a null byte is a syntax error like any other.
+
+    Code written for a newer Python than the running one (``except A, B:``, ``class C[T]:``,
+    ``type X = ...``) is rewritten line for line into the running grammar first (see
+    ``newer_syntax``), so its rows and, nearly always, its columns are the file's. When that
+    does not make it parse, the stdlib's error for the original text is raised.
+    """
     if "\0" in text:
         raise SyntaxError("source code cannot contain null bytes", (filename, 1, 1, ""))
-    return ast.parse(text, filename=filename, type_comments=False)
+    try:
+        return ast.parse(text, filename=filename, type_comments=False)
+    except SyntaxError as error:
+        original = error
+    from .newer_syntax import lower_newer_syntax  # loads libcst: only for files ast rejects
+
+    lowered = lower_newer_syntax(text)
+    if lowered is not None and lowered != text:
+        try:
+            return ast.parse(lowered, filename=filename, type_comments=False)
+        except SyntaxError:
+            pass
+    raise original
 
 
 class Locator:

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-from .diagnostics import Diagnostic
+from .diagnostics import Applicability, Diagnostic
 from .engine import Linter, RunOptions
 from .registry import all_rules
 from .rule import Case, Rule
@@ -38,11 +38,14 @@ def write_project(root: Path, case: Case) -> Path:
     return root / case.path
 
 
-def check_case(root: Path, case: Case, *, fix: bool = False) -> tuple[list[Diagnostic], str]:
+def check_case(
+    root: Path, case: Case, *, fix: bool = False, unsafe_fixes: bool = False
+) -> tuple[list[Diagnostic], str]:
     """Diagnostics left in the example file and its text after the run."""
     path = write_project(root, case)
     settings = dataclasses.replace(Settings(project_root=root), **dict(case.settings))
-    linter = Linter(settings, root, RunOptions(fix=fix, with_edits=True))
+    options = RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, with_edits=True)
+    linter = Linter(settings, root, options)
     result = linter.process(read_source(path))
     return result.diagnostics, result.text
 
@@ -61,11 +64,13 @@ def assert_invalid(rule: type[Rule], case: Case, root: Path) -> None:
         assert all(d.fix is None for d in reported), "a fix is offered where none is expected"
         return
     assert all(d.fix is not None for d in reported), "no fix offered"
-    _, fixed = check_case(root / "fix", case, fix=True)
+    # An example whose fix is unsafe documents the result of ``--fix --unsafe-fixes``.
+    unsafe = any(d.fix is not None and d.fix.applicability is Applicability.UNSAFE for d in reported)
+    _, fixed = check_case(root / "fix", case, fix=True, unsafe_fixes=unsafe)
     assert fixed == case.fixed, _diff(case.fixed, fixed)
     ast.parse(fixed)
     again = dataclasses.replace(case, source=fixed)
-    _, twice = check_case(root / "again", again, fix=True)
+    _, twice = check_case(root / "again", again, fix=True, unsafe_fixes=unsafe)
     assert twice == fixed, "fixing twice changed the file:\n" + _diff(fixed, twice)
 
 

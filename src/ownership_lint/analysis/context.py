@@ -29,13 +29,17 @@ class Analysis:
         self.routers = Routers(index, self.dependencies)
         self.models = Models(index, settings.owner_fields)
         self.queries = Queries(index, self.models)
+        self._callees_cache: dict[object, tuple[frozenset, frozenset]] = {}
 
     def context(self, module: Module, locator: Locator | None = None) -> ModuleContext:
         return ModuleContext(self, module, locator or Locator(module.text))
 
-    @cached_property
+    @property
     def route_callees(self) -> frozenset[tuple[int, int]]:
         """Project functions that some route calls, directly or up to three calls deep."""
+        return self.index.memo(self._callees_cache, "callees", self._route_callees)
+
+    def _route_callees(self) -> frozenset[tuple[int, int]]:
         routes: dict[int, Module] = {}
         for needle in (b"router", b"@app.", b"add_api_route"):
             for module in self.index.modules_mentioning(needle):
@@ -47,7 +51,7 @@ class Analysis:
         for _depth in range(3):
             following = []
             for function in frontier:
-                for call in _calls(function.node):
+                for call in function.module.structure.calls_in(function.node):
                     callee = self.index.resolve(function.module, call.func)
                     if isinstance(callee, FunctionSymbol):
                         key = (id(callee.module), id(callee.node))
@@ -188,7 +192,7 @@ class RouteModel:
         identity, user = self.identity, self.user_param
         if identity is None or user is None:
             return False
-        for call in _calls(self.node):
+        for call in self.module.structure.calls_in(self.node):
             target = self.analysis.index.resolve(self.module, call.func)
             if isinstance(target, FunctionSymbol) and _helper_checks(
                 call, target, identity.param, user
@@ -237,7 +241,7 @@ class RouteModel:
     def first_data_access(self) -> int | None:
         """Top-level position of the first statement that reads or writes data."""
         positions = [self.data.top_level_position(access.node) for access in self.data_accesses]
-        for call in _calls(self.node):
+        for call in self.module.structure.calls_in(self.node):
             if is_session_write(call) and root_name(call.func) in self.injected_parameters:
                 positions.append(self.data.top_level_position(call))
         return min(positions) if positions else None
@@ -348,10 +352,6 @@ def _bind_arguments(call: ast.Call, node: ast.FunctionDef | ast.AsyncFunctionDef
         if keyword.arg is not None:
             bound[keyword.arg] = keyword.value
     return bound
-
-
-def _calls(node: ast.AST) -> list[ast.Call]:
-    return [child for child in ast.walk(node) if isinstance(child, ast.Call)]
 
 
 def _strip_optional(annotation: ast.expr) -> ast.expr:

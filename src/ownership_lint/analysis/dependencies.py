@@ -162,10 +162,9 @@ class Dependencies:
         key = symbol_key(target)
         if key is None:
             return False
-        if key not in self._auth_cache:
-            self._auth_cache[key] = False  # breaks cycles
-            self._auth_cache[key] = self._compute_is_auth(target)
-        return self._auth_cache[key]
+        return self.index.memo(
+            self._auth_cache, key, lambda: self._compute_is_auth(target), default=False
+        )
 
     def _compute_is_auth(self, target: Symbol | None) -> bool:
         if self._is_configured(target):

@@ -35,10 +35,7 @@ class Models:
         if not isinstance(symbol, ClassSymbol):
             return None
         key = (id(symbol.module), id(symbol.node))
-        if key not in self._cache:
-            self._cache[key] = None
-            self._cache[key] = self._compute(symbol)
-        return self._cache[key]
+        return self.index.memo(self._cache, key, lambda: self._compute(symbol))
 
     def _compute(self, cls: ClassSymbol) -> OwnedModel | None:
         if not self.is_table(cls):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .checks import find_owner_checks, is_mismatch_test, is_match_test, root_name, stops_request, unwrap_conversion
 from .models import OwnedModel
-from .project import ClassSymbol, Module
+from .project import ClassSymbol, FunctionSymbol, Module
 from .queries import Queries
 
 FILTER_METHODS = frozenset({"where", "filter", "filter_by"})
@@ -25,6 +25,8 @@ SINGLE_ROW_METHODS = frozenset(
 _AND_FUNCTIONS = frozenset({"sqlalchemy.and_", "sqlmodel.and_", "sqlalchemy.sql.and_", "sqlalchemy.sql.expression.and_"})
 _COL_FUNCTIONS = frozenset({"sqlmodel.col", "sqlmodel.sql.expression.col"})
 _CONSTRUCTORS = frozenset({"model_validate", "from_orm", "parse_obj", "model_construct"})
+_SUPERUSER_FLAGS = frozenset({"is_superuser", "is_admin"})
+_VARIABLE_HOPS = 2  # ``stmt = select(...)``, ``result = session.exec(stmt)``, ``result.first()``
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -53,7 +55,12 @@ class QueryChain:
     model_expr: ast.expr
     statement: ast.stmt
     filters: list[OwnerFilter] = field(default_factory=list)
-    single_row: bool = False  # fetched with .first()/.one()/... : a lookup
+    fetch: ast.expr | None = None  # where one row is taken: .first()/.one()/.get(id): a lookup
+    superuser_guard: str | None = None  # runs only when ``<name>.is_superuser`` holds
+
+    @property
+    def single_row(self) -> bool:
+        return self.fetch is not None
 
 
 @dataclass
@@ -66,6 +73,7 @@ class Lookup:
     statement: ast.stmt
     variable: str | None
     filtered: bool = False
+    superuser_guard: str | None = None
 
 
 @dataclass
@@ -88,7 +96,7 @@ class FunctionData:
         self.module = module
         self.function = function
         self.index = queries.index
-        self.parents = _parents(function)
+        self.parents = module.structure.parents
         self.statements = _statements(function)
 
     # Queries
@@ -105,6 +113,7 @@ class FunctionData:
                 model=access.model,
                 model_expr=model_expr,
                 statement=self.statement_of(access.node),
+                superuser_guard=self.superuser_guard(access.node),
             )
             self._collect_filters(chain)
             found.append(chain)
@@ -119,16 +128,29 @@ class FunctionData:
 
     def _collect_filters(self, chain: QueryChain) -> None:
         outer = chain.base
-        gets_by_id = False
+        fetch = None
         for method_call in self._method_chain(chain.base):
+            if method_call.func.attr in SINGLE_ROW_METHODS:  # type: ignore[attr-defined]
+                fetch = method_call
+                break
             self._filters_of(method_call, chain)
-            gets_by_id = gets_by_id or method_call.func.attr == "get"  # type: ignore[attr-defined]
             outer = method_call
         variable = self._assigned_name(outer)
         if variable is not None:
             for method_call in self._variable_methods(variable):
                 self._filters_of(method_call, chain)
-        chain.single_row = gets_by_id or self._fetches_single_row(outer)
+        if self._selects_objects(chain):
+            chain.fetch = fetch or self._single_row_fetch(outer, _VARIABLE_HOPS)
+
+    def _selects_objects(self, chain: QueryChain) -> bool:
+        """``select(Task)``, ``session.query(Task)``: rows are model objects, so one row is an
+        object lookup. ``select(Task.title)``, ``select(func.count()).select_from(Task)`` read
+        values: fetched one at a time they are still unfiltered queries."""
+        base = chain.base
+        if chain.kind not in ("select", "query") or isinstance(base.func, ast.Attribute) and base.func.attr == "select_from":
+            return False
+        first = base.args[0] if base.args else None
+        return first is not None and self.queries.models.owned(self.index.resolve(self.module, first)) is not None
 
     def _method_chain(self, node: ast.expr) -> Iterator[ast.Call]:
         """``x.where(...).order_by(...)``: the calls made on ``node``, innermost first."""
@@ -158,20 +180,58 @@ class FunctionData:
             return parent.target.id
         return None
 
-    def _fetches_single_row(self, node: ast.expr) -> bool:
-        """The query's result is reduced to one row: ``.first()``, ``exec(q).one()``, ..."""
+    def _single_row_fetch(self, node: ast.expr, hops: int) -> ast.expr | None:
+        """Where the query's result is reduced to one row: in the same expression
+        (``exec(q).first()``) or through the variables it is bound to
+        (``result = session.execute(q)`` then ``result.scalar_one_or_none()``)."""
+        fetch = self._fetch_in_expression(node)
+        if fetch is not None or hops == 0:
+            return fetch
+        name = self._assigned_name(self._outermost(node))
+        if name is None:
+            return None
+        for use in self._later_loads(name, self.statement_of(node)):
+            fetch = self._single_row_fetch(use, hops - 1)
+            if fetch is not None:
+                return fetch
+        return None
+
+    def _fetch_in_expression(self, node: ast.expr) -> ast.expr | None:
         current: ast.AST = node
         for _ in range(6):
             parent = self.parents.get(id(current))
             if parent is None or isinstance(parent, ast.stmt):
-                return False
+                return None
             if isinstance(parent, ast.Attribute) and parent.attr in SINGLE_ROW_METHODS:
-                return True
+                call = self.parents.get(id(parent))
+                return call if isinstance(call, ast.Call) else parent
             if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute):
                 if parent.func.attr == "scalar":
-                    return True
+                    return parent
             current = parent
-        return False
+        return None
+
+    def _later_loads(self, name: str, statement: ast.stmt) -> list[ast.Name]:
+        end = statement.end_lineno or statement.lineno
+        return [
+            node
+            for node in ast.walk(self.function)
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+            and node.lineno > end
+        ]
+
+    def superuser_guard(self, node: ast.AST) -> str | None:
+        """The name whose superuser flag guards ``node``: the body of
+        ``if current_user.is_superuser:``, the ``else`` of ``if not current_user.is_superuser:``."""
+        child: ast.AST = node
+        parent = self.parents.get(id(node))
+        while parent is not None:
+            if isinstance(parent, ast.If):
+                guard = _superuser_guard_of(parent, child)
+                if guard is not None:
+                    return guard
+            child, parent = parent, self.parents.get(id(parent))
+        return None
 
     def _filters_of(self, call: ast.Call, chain: QueryChain) -> None:
         method = call.func.attr  # type: ignore[attr-defined]
@@ -209,7 +269,7 @@ class FunctionData:
 
     # Lookups
 
-    def lookups(self, chains: list[QueryChain]) -> list[Lookup]:
+    def lookups(self, chains: list[QueryChain], *, through_helpers: bool = True) -> list[Lookup]:
         found = []
         for access in self.queries.accesses(self.module, self.function):
             if access.kind == "get" and isinstance(access.node.func, ast.Attribute):
@@ -217,10 +277,41 @@ class FunctionData:
                     continue
                 found.append(self._lookup(access.node, access.model, access.node.args[0], False))
         for chain in chains:
-            if chain.single_row or self._query_get(chain.base) is not None:
-                end = self._query_get(chain.base) or chain.base
-                found.append(self._lookup(end, chain.model, chain.model_expr, bool(chain.filters)))
+            if chain.fetch is not None:
+                found.append(self._lookup(chain.fetch, chain.model, chain.model_expr, bool(chain.filters)))
+        if through_helpers:
+            found.extend(self._helper_lookups())
         return found
+
+    def _helper_lookups(self) -> Iterator[Lookup]:
+        """``item = crud.get_item(session, item_id)``: a project function that returns an
+        owned object it loaded by id without filtering or checking its owner."""
+        for call in (n for n in ast.walk(self.function) if isinstance(n, ast.Call)):
+            target = self.index.resolve(self.module, call.func)
+            if not isinstance(target, FunctionSymbol) or target.node is self.function:
+                continue
+            returned = FunctionData(self.queries, target.module, target.node).unchecked_returned_lookup()
+            if returned is not None:
+                yield self._lookup(call, returned.model, returned.model_expr, False)
+
+    def unchecked_returned_lookup(self) -> Lookup | None:
+        """The unfiltered lookup this function returns without comparing its owner."""
+        any_value = lambda e: not isinstance(e, ast.Constant)  # noqa: E731
+        for lookup in self.lookups(self.chains(), through_helpers=False):
+            if lookup.filtered or self.object_checked(lookup, any_value):
+                continue
+            if self._returns(lookup):
+                return lookup
+        return None
+
+    def _returns(self, lookup: Lookup) -> bool:
+        for node in ast.walk(self.function):
+            if isinstance(node, ast.Return) and node.value is not None:
+                if node is lookup.statement or (
+                    isinstance(node.value, ast.Name) and node.value.id == lookup.variable
+                ):
+                    return True
+        return False
 
     def _is_query_get(self, call: ast.Call) -> bool:
         """``session.query(Task).get(id)`` is found through its query chain instead."""
@@ -228,12 +319,6 @@ class FunctionData:
         return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and (
             isinstance(func.value.func, ast.Attribute) and func.value.func.attr in ("query", *FILTER_METHODS)
         )
-
-    def _query_get(self, base: ast.Call) -> ast.Call | None:
-        for method_call in self._method_chain(base):
-            if method_call.func.attr == "get":  # type: ignore[attr-defined]
-                return method_call
-        return None
 
     def _lookup(self, node: ast.expr, model: OwnedModel, model_expr: ast.expr, filtered: bool) -> Lookup:
         outer = self._outermost(node)
@@ -245,6 +330,7 @@ class FunctionData:
             statement=statement,
             variable=_assigned_variable(statement, outer),
             filtered=filtered,
+            superuser_guard=self.superuser_guard(node),
         )
 
     def _outermost(self, node: ast.expr) -> ast.expr:
@@ -274,7 +360,23 @@ class FunctionData:
         for check in find_owner_checks(after, is_owner_attr, owner_operand):
             if check.rejects:
                 return True
+        if self._returns_only_when_owned(after, is_owner_attr, owner_operand):
+            return True
         return self._checked_by_helper(name, after)
+
+    def _returns_only_when_owned(
+        self, statements: list[ast.stmt], is_owner_attr: Callable[[ast.expr], bool], owner_operand: Callable[[ast.expr], bool]
+    ) -> bool:
+        """``if task and task.user_id == user_id: return task`` followed by a ``raise``."""
+        for statement in statements:
+            if not isinstance(statement, ast.If) or statement.orelse:
+                continue
+            if not is_match_test(statement.test, is_owner_attr, owner_operand):
+                continue
+            following = _following_statement(self.function, statement)
+            if isinstance(statement.body[-1], ast.Return) and following is not None and stops_request([following]):
+                return True
+        return False
 
     def _checked_by_helper(self, name: str, statements: list[ast.stmt]) -> bool:
         for statement in statements:
@@ -429,6 +531,25 @@ def _tests_missing(test: ast.expr, name: str) -> bool:
             isinstance(s, ast.Constant) and s.value is None for s in sides
         )
     return False
+
+
+def _superuser_guard_of(statement: ast.If, branch_child: ast.AST) -> str | None:
+    test = statement.test
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    block = statement.orelse if negated else statement.body
+    if branch_child not in block:
+        return None
+    flag = test.operand if negated else test  # type: ignore[union-attr]
+    if isinstance(flag, ast.BoolOp) and isinstance(flag.op, ast.And) and not negated:
+        return next((name for name in map(_superuser_flag_owner, flag.values) if name), None)
+    return _superuser_flag_owner(flag)
+
+
+def _superuser_flag_owner(expr: ast.expr) -> str | None:
+    """``current_user`` for ``current_user.is_superuser``."""
+    if isinstance(expr, ast.Attribute) and expr.attr in _SUPERUSER_FLAGS:
+        return root_name(expr)
+    return None
 
 
 def _compares_owner(function: Function) -> bool:

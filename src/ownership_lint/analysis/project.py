@@ -33,6 +33,14 @@ class Module:
     def __post_init__(self) -> None:
         for statement in _top_level_statements(self.tree.body):
             self._record(statement)
+        self._structure: Structure | None = None
+
+    @property
+    def structure(self) -> Structure:
+        """Parents, functions and calls of the whole module, from a single walk."""
+        if self._structure is None:
+            self._structure = Structure(self.tree)
+        return self._structure
 
     def _record(self, statement: ast.stmt) -> None:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -72,6 +80,52 @@ class Module:
         if statement.module:
             base = [*base, statement.module]
         return ".".join(part for part in base if part)
+
+
+class Structure:
+    """One walk over a module, shared by every rule: the analysis asks "which calls are in
+    this function" and "what encloses this node" many times per file."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.parents: dict[int, ast.AST] = {}
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.calls: list[ast.Call] = []
+        self._calls_by_function: dict[int, list[ast.Call]] = {}
+        self._sorted: set[int] = set()
+        stack: list[tuple[ast.AST, tuple[int, ...]]] = [(tree, ())]
+        while stack:
+            node, enclosing = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append(node)
+                self._calls_by_function[id(node)] = []
+                enclosing = (*enclosing, id(node))
+            elif isinstance(node, ast.Call):
+                self.calls.append(node)
+                for function in enclosing:
+                    self._calls_by_function[function].append(node)
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+                stack.append((child, enclosing))
+        self.functions.sort(key=_position)
+        self.calls.sort(key=_position)
+
+    def calls_in(self, function: ast.AST) -> list[ast.Call]:
+        """Every call inside ``function`` (nested functions included), in source order."""
+        key = id(function)
+        found = self._calls_by_function.get(key)
+        if found is None:
+            return [node for node in ast.walk(function) if isinstance(node, ast.Call)]
+        if key not in self._sorted:
+            found.sort(key=_position)
+            self._sorted.add(key)
+        return found
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]
 
 
 def _is_type_alias(statement: ast.stmt) -> bool:
@@ -171,6 +225,13 @@ class ProjectIndex:
         self._modules: dict[str, Module | None] = {}
         self._overrides: dict[Path, str] = {}
         self._suffix_cache: dict[str, str | None] = {}
+        self._errors: dict[str, SyntaxError] = {}
+        self._masks: dict[Path, int] = {}
+        self._other_needles: dict[tuple[Path, bytes], bool] = {}
+        # Which modules (and which byte scans) each computation consulted: the cache keys a
+        # file's diagnostics by them. A stack of frames, one per memoised computation.
+        self._frames: list[set[object]] = []
+        self._in_progress: set[object] = set()
 
     def _register(self, path: Path) -> None:
         try:
@@ -198,6 +259,8 @@ class ProjectIndex:
         name = self._by_path[path]
         loaded = self._modules.get(name)
         self._overrides[path] = text
+        self._masks.pop(path, None)
+        self._other_needles = {k: v for k, v in self._other_needles.items() if k[0] != path}
         if loaded is not None and loaded.text == text:
             return False
         self._modules.pop(name, None)
@@ -208,6 +271,7 @@ class ProjectIndex:
         return self.module(name) if name is not None else None
 
     def module(self, name: str) -> Module | None:
+        self._record(("module", name))
         if name not in self._modules:
             self._modules[name] = self._load(name)
         return self._modules[name]
@@ -221,9 +285,58 @@ class ProjectIndex:
             if text is None:
                 text = read_source(path).text
             tree = parse_module(text, str(path))
-        except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+        except SyntaxError as error:
+            self._errors[name] = error
+            return None
+        except (ValueError, RecursionError, MemoryError) as error:
+            self._errors[name] = SyntaxError(str(error) or type(error).__name__)
+            return None
+        except SourceError:
             return None
         return Module(name=name, path=path, text=text, tree=tree, is_package=name in self._packages)
+
+    def parse_error(self, path: Path) -> SyntaxError | None:
+        name = self._by_path.get(path)
+        return self._errors.get(name) if name is not None else None
+
+    # Recording what a computation consulted
+
+    def _record(self, fact: object) -> None:
+        if self._frames:
+            self._frames[-1].add(fact)
+
+    def recording(self) -> _Recording:
+        """``with index.recording() as facts:`` collects what the block consulted."""
+        return _Recording(self)
+
+    def memo(self, cache: dict, key: object, compute, default=None):
+        """``compute()`` once per key; a later hit replays the facts the first call consulted.
+
+        A key met again while it is being computed (a dependency cycle) yields ``default``.
+        """
+        if key in cache:
+            value, facts = cache[key]
+            self._replay(facts)
+            return value
+        if key in self._in_progress:
+            return default
+        self._in_progress.add(key)
+        self._frames.append(set())
+        try:
+            value = compute()
+        finally:
+            facts = frozenset(self._frames.pop())
+            self._in_progress.discard(key)
+        cache[key] = (value, facts)
+        self._replay(facts)
+        return value
+
+    def _replay(self, facts: frozenset) -> None:
+        if self._frames:
+            self._frames[-1].update(facts)
+
+    def path_of(self, name: str) -> Path | None:
+        return self._paths.get(name)
 
     def find_module_name(self, dotted: str) -> str | None:
         """The project module for an import, tolerating a project root above the package root."""
@@ -260,6 +373,8 @@ class ProjectIndex:
         return None
 
     def resolve_qualified(self, dotted: str, depth: int = 0) -> Symbol | None:
+        if depth > _MAX_RESOLVE_DEPTH:
+            return None
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
             found = self.find_module_name(".".join(parts[:cut]))
@@ -311,13 +426,53 @@ class ProjectIndex:
         return found
 
     def modules_mentioning(self, needle: bytes) -> Iterator[Module]:
+        """Modules whose text contains ``needle`` (one of ``NEEDLES``), parsed."""
+        self._record(("needle", needle))
         for module_name, path in sorted(self._paths.items()):
-            text = self._overrides.get(path)
-            try:
-                hit = needle in (text.encode() if text is not None else path.read_bytes())
-            except OSError:
-                hit = False
-            if hit:
+            if self._mentions(path, needle):
                 module = self.module(module_name)
                 if module is not None:
                     yield module
+
+    def _mentions(self, path: Path, needle: bytes) -> bool:
+        if needle in NEEDLES:
+            return bool(self.needle_mask(path) & (1 << NEEDLES.index(needle)))
+        key = (path, needle)
+        if key not in self._other_needles:
+            self._other_needles[key] = needle in self._bytes(path)
+        return self._other_needles[key]
+
+    def _bytes(self, path: Path) -> bytes:
+        text = self._overrides.get(path)
+        try:
+            return text.encode("utf-8", "surrogateescape") if text is not None else path.read_bytes()
+        except OSError:
+            return b""
+
+    def needle_mask(self, path: Path) -> int:
+        """Which of ``NEEDLES`` the file mentions, as a bit mask (one read per file per run)."""
+        if path not in self._masks:
+            self._masks[path] = needle_mask(self._bytes(path))
+        return self._masks[path]
+
+
+# Byte scans the index makes over the whole project: files that include routers, register
+# routes by call, or may declare routes.
+NEEDLES = (b"include_router", b"add_api_route", b"router", b"@app.")
+
+
+def needle_mask(data: bytes) -> int:
+    return sum(1 << bit for bit, needle in enumerate(NEEDLES) if needle in data)
+
+
+class _Recording:
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.facts: set[object] = set()
+
+    def __enter__(self) -> set[object]:
+        self.index._frames.append(self.facts)
+        return self.facts
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.index._frames.pop()

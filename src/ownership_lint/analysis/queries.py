@@ -47,11 +47,10 @@ class Queries:
         return None, expr
 
     def accesses(self, module: Module, node: ast.AST) -> Iterator[DataAccess]:
-        for call in ast.walk(node):
-            if isinstance(call, ast.Call):
-                access = self._classify(module, call)
-                if access is not None:
-                    yield access
+        for call in module.structure.calls_in(node):
+            access = self._classify(module, call)
+            if access is not None:
+                yield access
 
     def _classify(self, module: Module, call: ast.Call) -> DataAccess | None:
         func = call.func
@@ -61,6 +60,8 @@ class Queries:
             if qualname in names:
                 return self._first_owned(module, call, kind, call.args)
         if isinstance(func, ast.Attribute):
+            if func.attr == "select_from":
+                return self._select_from(module, call)
             if func.attr in ("query", "get") and call.args:
                 return self._first_owned(module, call, func.attr, call.args[:1])
             if func.attr in _CONSTRUCTORS:
@@ -68,6 +69,18 @@ class Queries:
                 return DataAccess(call, "create", model) if model else None
         model = self.models.owned(self.index.resolve(module, func))
         return DataAccess(call, "create", model) if model else None
+
+    def _select_from(self, module: Module, call: ast.Call) -> DataAccess | None:
+        """``select(func.count()).select_from(Task)``: a query over ``Task`` whose columns name
+        no model (when they do, the ``select(...)`` itself is the access)."""
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if not isinstance(receiver, ast.Call) or any(self.model_of(module, a) for a in receiver.args):
+            return None
+        if self.index.qualname(module, receiver.func) in SELECT_FUNCTIONS:
+            return self._first_owned(module, call, "select", call.args)
+        if isinstance(receiver.func, ast.Attribute) and receiver.func.attr == "query":
+            return self._first_owned(module, call, "query", call.args)
+        return None
 
     def _first_owned(
         self, module: Module, call: ast.Call, kind: str, args: list[ast.expr]

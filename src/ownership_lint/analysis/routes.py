@@ -63,7 +63,8 @@ class Routers:
         self.dependencies = dependencies
         self._inclusions: dict[object, list[_Inclusion]] | None = None
         self._registrations: dict[object, list[tuple[ValueSymbol, ast.Call]]] | None = None
-        self._mount_cache: dict[object, tuple[Mount, ...]] = {}
+        self._mount_cache: dict[object, tuple[tuple[Mount, ...], frozenset]] = {}
+        self._scan_cache: dict[object, tuple[bool, frozenset]] = {}
 
     def router_of(self, module: Module, expr: ast.expr) -> ValueSymbol | None:
         symbol = self.index.resolve(module, expr)
@@ -73,11 +74,16 @@ class Routers:
         return None
 
     def _scan(self) -> None:
+        """Who includes which router: replayed as a consulted fact by every route lookup."""
+        self.index.memo(self._scan_cache, "scan", self._scan_all)
+
+    def _scan_all(self) -> bool:
         self._inclusions, self._registrations = {}, {}
         for module in self.index.modules_mentioning(b"include_router"):
             self._scan_inclusions(module)
         for module in self.index.modules_mentioning(b"add_api_route"):
             self._scan_registrations(module)
+        return True
 
     def _scan_inclusions(self, module: Module) -> None:
         assert self._inclusions is not None
@@ -110,11 +116,13 @@ class Routers:
                 self._registrations.setdefault(key, []).append((router, call))
 
     def mounts(self, router: ValueSymbol, seen: frozenset = frozenset()) -> tuple[Mount, ...]:
+        return self.index.memo(
+            self._mount_cache, _key(router), lambda: self._mounts(router, seen), default=()
+        )
+
+    def _mounts(self, router: ValueSymbol, seen: frozenset) -> tuple[Mount, ...]:
         key = _key(router)
-        if key in self._mount_cache:
-            return self._mount_cache[key]
-        if self._inclusions is None:
-            self._scan()
+        self._scan()
         assert self._inclusions is not None
         call = router.value
         assert isinstance(call, ast.Call)
@@ -135,13 +143,10 @@ class Routers:
                         parent.dependencies + inclusion.dependencies + own.dependencies,
                     )
                 )
-        result = tuple(mounts[:_MAX_MOUNTS]) or (own,)
-        self._mount_cache[key] = result
-        return result
+        return tuple(mounts[:_MAX_MOUNTS]) or (own,)
 
     def routes(self, module: Module) -> list[Route]:
-        if self._registrations is None:
-            self._scan()
+        self._scan()
         found = []
         for node in ast.walk(module.tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

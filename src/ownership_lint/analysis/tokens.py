@@ -13,13 +13,11 @@ import ast
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
+from .context import Analysis, ModuleContext, RouteModel
 from .project import FunctionSymbol, Module, ValueSymbol
 from .raises import assigned_values, own_nodes, walk_local
-
-if TYPE_CHECKING:
-    from .context import ModuleContext
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 TRY_STATEMENTS: tuple[type, ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
@@ -149,21 +147,43 @@ def is_auth_function(ctx: ModuleContext, function: Function) -> bool:
     return ctx.analysis.dependencies.is_auth(symbol) or any(decode_calls(ctx, function))
 
 
-def is_route_or_dependency(ctx: ModuleContext, function: Function, owner: ast.ClassDef | None) -> bool:
-    """FastAPI calls it for a request: a route, or the target of a ``Depends``/``Security``
-    anywhere in the project (a class's ``__init__``, an instance's ``__call__``)."""
-    if any(route.node is function for route in ctx.routes):
-        return True
-    dependencies = ctx.analysis.dependencies
-    needle = (owner.name if owner is not None else function.name).encode()
-    for module in ctx.index.modules_mentioning(needle):
-        for node in ast.walk(module.tree):
-            is_marker, target = dependencies.marker_target(module, node)  # type: ignore[arg-type]
-            if is_marker:
-                called = dependencies.callable_function(target)
-                if called is not None and called.node is function:
-                    return True
-    return False
+def is_route_or_dependency(ctx: ModuleContext, function: Function) -> bool:
+    """FastAPI calls it for a request: a route, or a function in the effective dependencies of
+    a route of the project (a dependency's dependencies, a class's ``__init__``, an instance's
+    ``__call__``)."""
+    key = (id(ctx.module), id(function))
+    local = {key for route in ctx.routes for key in _called_for(ctx.analysis, route)}
+    return key in local or key in request_functions(ctx.analysis)
+
+
+_REQUEST_FUNCTIONS: WeakKeyDictionary[Analysis, dict] = WeakKeyDictionary()
+_ROUTE_NEEDLES = (b"router", b"@app.", b"add_api_route")
+
+
+def request_functions(analysis: Analysis) -> frozenset[tuple[int, int]]:
+    """Every function FastAPI calls for some route of the project, as (module id, node id);
+    computed once per analysis, and recorded as consulted facts for the cache."""
+    cache = _REQUEST_FUNCTIONS.setdefault(analysis, {})
+    return analysis.index.memo(cache, "request-functions", lambda: _request_functions(analysis))
+
+
+def _request_functions(analysis: Analysis) -> frozenset[tuple[int, int]]:
+    modules = {id(m): m for needle in _ROUTE_NEEDLES for m in analysis.index.modules_mentioning(needle)}
+    return frozenset(
+        key
+        for module in modules.values()
+        for route in analysis.routers.routes(module)
+        for key in _called_for(analysis, RouteModel(route, analysis))
+    )
+
+
+def _called_for(analysis: Analysis, route: RouteModel) -> Iterator[tuple[int, int]]:
+    yield id(route.module), id(route.node)
+    for closure in route.mount_closures:
+        for dependency in closure:
+            called = analysis.dependencies.callable_function(dependency.target)
+            if called is not None:
+                yield id(called.module), id(called.node)
 
 
 # Exceptions
@@ -188,6 +208,11 @@ class Catch(str, enum.Enum):
     PARTIAL = "partial"  # only some of its errors (ExpiredSignatureError, DecodeError...)
     BROAD = "broad"  # Exception, BaseException, a bare except
     NONE = "none"
+
+
+def covering_errors(library: Library) -> frozenset[str]:
+    """The exceptions that catch every bad token of ``library`` (``JWTError``, ``PyJWTError``)."""
+    return _COVERING[library]
 
 
 def caught(ctx: ModuleContext, handler: ast.ExceptHandler) -> list[str]:
@@ -410,20 +435,22 @@ def _claim_key(expr: ast.expr) -> bool:
 
 
 def binding_values(
-    ctx: ModuleContext, function: Function | None, expr: ast.expr
-) -> list[tuple[Module, ast.expr]]:
-    """What a name stands for: its assignments in the function, else the module-level (or
-    imported) variable it resolves to. A parameter, or anything else, stands for nothing known."""
+    ctx: ModuleContext, function: Function | None, expr: ast.expr, module: Module | None = None
+) -> list[tuple[Module, ast.expr, Function | None]]:
+    """What a name stands for, with the module and function its value is written in: its
+    assignments in ``function``, else the module-level (or imported) variable it resolves to.
+    A parameter, or anything else, stands for nothing known."""
+    module = module or ctx.module
     if isinstance(expr, ast.Name) and function is not None:
         if expr.id in _parameter_names(function):
             return []
         local = list(assigned_values(function, expr.id))
         if local:
-            return [(ctx.module, value) for value in local]
+            return [(module, value, function) for value in local]
     if isinstance(expr, (ast.Name, ast.Attribute)):
-        symbol = ctx.index.resolve(ctx.module, expr)
+        symbol = ctx.index.resolve(module, expr)
         if isinstance(symbol, ValueSymbol):
-            return [(symbol.module, symbol.value)]
+            return [(symbol.module, symbol.value, None)]
     return []
 
 
@@ -467,19 +494,19 @@ def disabled_checks(ctx: ModuleContext, function: Function | None, call: JwtCall
 
 
 def _disabled_options(ctx: ModuleContext, function: Function | None, options: ast.expr) -> list[DisabledCheck]:
-    direct = _dict_entries(options)
+    direct = _dict_entries(ctx, ctx.module, options)
     if direct is not None:
         return [DisabledCheck(key, node) for key, node, value in direct if key in VERIFY_OPTIONS and _is_false(value)]
     found = []
     via = ast.unparse(options)
-    for _module, value in binding_values(ctx, function, options):
-        for key, node, item in _dict_entries(value) or []:
+    for module, value, _scope in binding_values(ctx, function, options):
+        for key, _node, item in _dict_entries(ctx, module, value) or []:
             if key in VERIFY_OPTIONS and _is_false(item):
                 found.append(DisabledCheck(key, options, via))
     return found
 
 
-def _dict_entries(expr: ast.expr) -> list[tuple[str, ast.AST, ast.expr]] | None:
+def _dict_entries(ctx: ModuleContext, module: Module, expr: ast.expr) -> list[tuple[str, ast.AST, ast.expr]] | None:
     """``{"k": v}`` and ``dict(k=v)``: (key, key node, value); None for anything else."""
     if isinstance(expr, ast.Dict):
         return [
@@ -487,7 +514,7 @@ def _dict_entries(expr: ast.expr) -> list[tuple[str, ast.AST, ast.expr]] | None:
             for key, value in zip(expr.keys, expr.values)
             if isinstance(key, ast.Constant) and isinstance(key.value, str)
         ]
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
+    if isinstance(expr, ast.Call) and ctx.index.qualname(module, expr.func) == "builtins.dict":
         return [(k.arg, k, k.value) for k in expr.keywords if k.arg is not None]
     return None
 

@@ -13,6 +13,24 @@ from pathlib import Path, PurePath
 from ownership_lint.diagnostics import Applicability, Diagnostic
 
 SYNTAX_ERROR_NAME = "invalid-syntax"
+# Where ruff writes ``ruff`` (workflow command titles, JUnit suites, the SARIF driver).
+PROGRAM = "ownership-lint"
+INFORMATION_URI = "https://github.com/ownership-lint/ownership-lint"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the structured formats (SARIF) say about a rule, besides its diagnostics."""
+
+    code: str
+    name: str
+    linter: str
+    summary: str
+    explanation: str | None = None
+    url: str | None = None
+    enabled: bool = True  # selected by the default settings
+    security_severity: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -22,6 +40,8 @@ class RenderContext:
     color: bool = False
     unsafe_fixes: bool = False
     show_fix_diff: bool = False
+    # Rule metadata by code; None: the registered rules (built-in and plugins).
+    rules: Mapping[str, RuleInfo] | None = None
 
 
 Renderer = Callable[[Sequence[Diagnostic], RenderContext], str]
@@ -50,6 +70,50 @@ def sort_key(diag: Diagnostic) -> tuple[str, int, int, str]:
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=sort_key)
+
+
+def group_by_file(diagnostics: Iterable[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    """Sorted diagnostics grouped by file name, files in byte order (ruff's ``BTreeMap``)."""
+    groups: dict[str, list[Diagnostic]] = {}
+    for diag in sorted_diagnostics(diagnostics):
+        groups.setdefault(diag.filename, []).append(diag)
+    return dict(sorted(groups.items()))
+
+
+def rule_info(code: str, ctx: RenderContext) -> RuleInfo | None:
+    if ctx.rules is not None:
+        return ctx.rules.get(code)
+    return registered_rule_infos().get(code)
+
+
+def registered_rule_infos() -> dict[str, RuleInfo]:
+    from ownership_lint.registry import all_rules
+    from ownership_lint.selectors import resolve_enabled
+    from ownership_lint.settings import Settings
+
+    rules = all_rules()
+    defaults = Settings()
+    enabled = resolve_enabled(
+        [rule.code for rule in rules],
+        defaults.select,
+        defaults.extend_select,
+        defaults.ignore,
+        defaults.extend_ignore,
+    )
+    return {
+        rule.code: RuleInfo(
+            code=rule.code,
+            name=rule.name,
+            linter=rule.linter,
+            summary=rule.summary,
+            explanation=rule.explanation(),
+            url=rule.url(),
+            enabled=rule.code in enabled,
+            security_severity=rule.security_severity,
+            tags=rule.tags(),
+        )
+        for rule in rules
+    }
 
 
 def display_path(filename: str, cwd: Path) -> str:
@@ -82,17 +146,37 @@ def render(format_name: str, diagnostics: Sequence[Diagnostic], ctx: RenderConte
     return renderer(diagnostics, ctx)
 
 
-from ownership_lint.output import concise, full, json_format  # noqa: E402
+from ownership_lint.output import (  # noqa: E402
+    concise,
+    full,
+    github,
+    gitlab,
+    grouped,
+    json_format,
+    json_lines,
+    junit,
+    pylint,
+    sarif,
+)
 
 FORMATS: dict[str, Renderer] = {
     "concise": concise.render,
     "full": full.render,
     "json": json_format.render,
+    "json-lines": json_lines.render,
+    "github": github.render,
+    "gitlab": gitlab.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "pylint": pylint.render,
+    "grouped": grouped.render,
 }
 
 __all__ = [
     "FORMATS",
+    "PROGRAM",
     "RenderContext",
+    "RuleInfo",
     "Renderer",
     "display_path",
     "is_fixable",

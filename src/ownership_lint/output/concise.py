@@ -24,7 +24,7 @@ def render(diagnostics: Sequence[Diagnostic], ctx: RenderContext) -> str:
 
 
 def render_line(diag: Diagnostic, ctx: RenderContext) -> str:
-    return f"{_position(diag, ctx)} {_body(diag, ctx)}"
+    return f"{_position(diag, ctx)} {body(diag, ctx)}"
 
 
 def _position(diag: Diagnostic, ctx: RenderContext) -> str:
@@ -33,7 +33,8 @@ def _position(diag: Diagnostic, ctx: RenderContext) -> str:
     return f"{path}{sep}{diag.location.row}{sep}{diag.location.column}{sep}"
 
 
-def _body(diag: Diagnostic, ctx: RenderContext) -> str:
+def body(diag: Diagnostic, ctx: RenderContext) -> str:
+    """``CODE [*] message`` (``invalid-syntax: message`` for a syntax error)."""
     if diag.code is None:
         return f"{paint(SYNTAX_ERROR_NAME, BOLD, RED, enabled=ctx.color)}: {diag.message}"
     code = paint(diag.code, BOLD, RED, enabled=ctx.color)

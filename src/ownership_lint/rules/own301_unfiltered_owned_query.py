@@ -75,16 +75,17 @@ class UnfilteredOwnedQuery(Rule):
             route_nodes.add(id(route.node))
             if route.is_admin:
                 continue
-            for chain in _unfiltered(route.data.chains()):
+            identity = frozenset({route.identity.param} if route.identity else ())
+            for chain in _unfiltered(route.data.chains(), identity):
                 yield self._violation(ctx, chain, _fix(ctx, route, chain))
-        for function in _functions(ctx.module.tree):
+        for function in ctx.module.structure.functions:
             if id(function) in route_nodes:
                 continue
-            if not ctx.analysis.called_by_routes(FunctionSymbol(ctx.module, function)):
-                continue
             data = FunctionData(ctx.analysis.queries, ctx.module, function)
-            for chain in _unfiltered(data.chains()):
-                yield self._violation(ctx, chain, None)
+            unfiltered = _unfiltered(data.chains(), _parameter_names(function))
+            if unfiltered and ctx.analysis.called_by_routes(FunctionSymbol(ctx.module, function)):
+                for chain in unfiltered:
+                    yield self._violation(ctx, chain, None)
 
     @staticmethod
     def _violation(ctx: ModuleContext, chain: QueryChain, fix: FixPlan | None) -> Violation:
@@ -367,8 +368,17 @@ class UnfilteredOwnedQuery(Rule):
     )
 
 
-def _unfiltered(chains: list[QueryChain]) -> list[QueryChain]:
-    return [chain for chain in chains if not chain.filters and not chain.single_row]
+def _unfiltered(chains: list[QueryChain], trusted_users: frozenset[str]) -> list[QueryChain]:
+    return [
+        chain
+        for chain in chains
+        if not chain.filters and not chain.single_row and chain.superuser_guard not in trusted_users
+    ]
+
+
+def _parameter_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    arguments = function.args
+    return frozenset(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))
 
 
 def _fix(ctx: ModuleContext, route: RouteModel, chain: QueryChain) -> FixPlan | None:
@@ -381,7 +391,3 @@ def _fix(ctx: ModuleContext, route: RouteModel, chain: QueryChain) -> FixPlan | 
     return FixPlan(f"Append `.{method}({condition})`", (action,))
 
 
-def _functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield node

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from ..analysis.context import ModuleContext
+from ..analysis.context import ModuleContext, RouteModel
+from ..analysis.ownership import Trust
 from ..rule import Case, FixAvailability, Rule, Violation
 from ._common import SEED_PROJECT
 from ._data import lookup_fix
@@ -76,8 +77,11 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
             if route.is_admin:
                 continue
             data = route.data
+            identity = route.identity.param if route.identity else None
             for lookup in data.lookups(data.chains()):
-                if lookup.filtered or data.object_checked(lookup, _owner_value):
+                if lookup.filtered or (identity is not None and lookup.superuser_guard == identity):
+                    continue
+                if data.object_checked(lookup, _owner_value(route, data.top_level_position(lookup.statement))):
                     continue
                 if lookup.variable is not None and not _used_after(route.node, lookup):
                     continue
@@ -313,8 +317,9 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
     )
 
 
-def _owner_value(expr: ast.expr) -> bool:
-    return not isinstance(expr, ast.Constant)
+def _owner_value(route: RouteModel, position: int) -> Callable[[ast.expr], bool]:
+    """An operand an object check may compare the owner column with: not request data."""
+    return lambda expr: not isinstance(expr, ast.Constant) and route.trust(expr, position) is not Trust.UNTRUSTED
 
 
 def _used_after(function: ast.AST, lookup) -> bool:
