@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 from sqlmodel.main import default_registry
 
 SECRET = "runtime-test-secret-0123456789abcdef"
-APP_MODULES = ("main", "models", "db", "dependencies", "routes")
+APP_MODULES = ("main", "models", "db", "dependencies", "routes", "crud")
 
 
 def make_token(sub: str | None, secret: str, *, expired: bool = False, algorithm: str = "HS256") -> str:

@@ -14,6 +14,7 @@ import click
 from . import __version__
 from .api import resolve_settings
 from .discovery import DiscoveryError
+from .docs import rule_json, rule_text
 from .engine import Linter, RunOptions, RunResult
 from .noqa import add_noqa
 from .output import FORMATS, RenderContext, render
@@ -99,7 +100,7 @@ def _run_check(paths: list[Path], options: dict) -> int:
             overrides=_overrides(options),
             project_root=options["project_root"],
         )
-        run_options = _run_options(options)
+        run_options = _run_options(options, settings.output_format)
         linter = Linter(settings, options["project_root"], run_options)
         if options["stdin_filename"]:
             return _check_stdin(linter, Path(options["stdin_filename"]), options, settings)
@@ -110,7 +111,7 @@ def _run_check(paths: list[Path], options: dict) -> int:
     for warning in result.warnings:
         _warn(warning)
     if options["add_noqa"]:
-        return _add_noqa(result)
+        return _add_noqa(result, quiet=bool(options["quiet"] or options["silent"]))
     code = _report(result, options, settings.output_format)
     for message in result.errors:
         _error(message)
@@ -131,9 +132,9 @@ def _overrides(options: dict) -> dict[str, object]:
     return overrides
 
 
-def _run_options(options: dict) -> RunOptions:
+def _run_options(options: dict, configured_format: str | None = None) -> RunOptions:
     fix = bool(options["fix"] or options["fix_only"]) and not options["diff"]
-    output_format = options["output_format"] or ""
+    output_format = _format(options, configured_format)
     return RunOptions(
         fix=fix,
         unsafe_fixes=bool(options["unsafe_fixes"]),
@@ -260,7 +261,8 @@ def _check_stdin(linter: Linter, filename: Path, options: dict, settings) -> int
     return _report(run, options, settings.output_format)
 
 
-def _add_noqa(result: RunResult) -> int:
+def _add_noqa(result: RunResult, *, quiet: bool = False) -> int:
+    """Write the noqa comments; ruff's message, only when something was added."""
     total = 0
     for file in result.files:
         fresh = [d for d in file.diagnostics if d.code is not None]
@@ -275,8 +277,9 @@ def _add_noqa(result: RunResult) -> int:
                 pass
             write_source_atomically(source, text)
             total += count
-    noun = "directive" if total == 1 else "directives"
-    click.echo(f"Added {total} noqa {noun}.", err=True)
+    if total and not quiet:
+        noun = "directive" if total == 1 else "directives"
+        click.echo(f"Added {total} noqa {noun}.", err=True)
     return EXIT_OK
 
 
@@ -306,41 +309,26 @@ class _Output:
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 def rule(code: str | None, show_all: bool, output_format: str) -> None:
     """Explain a rule (by code or name), or every rule with --all."""
-    if show_all:
-        rules = list(all_rules())
-    else:
-        found = rule_for(code) if code else None
-        if found is None:
-            _error(f"unknown rule: {code!r}" if code else "give a rule code or --all")
-            sys.exit(EXIT_ERROR)
-        rules = [found]
+    try:
+        if show_all:
+            rules = list(all_rules())
+        else:
+            found = rule_for(code) if code else None
+            if found is None:
+                _error(f"unknown rule: {code!r}" if code else "give a rule code or --all")
+                sys.exit(EXIT_ERROR)
+            rules = [found]
+    except RegistryError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    # The bytes ``ruff rule`` writes: JSON without a final newline, a blank line between texts.
     if output_format == "json":
-        payload = [_rule_json(r) for r in rules]
-        click.echo(json.dumps(payload if show_all else payload[0], indent=2))
+        payload = [rule_json(r) for r in rules]
+        click.echo(json.dumps(payload if show_all else payload[0], indent=2, ensure_ascii=False), nl=False)
+    elif show_all:
+        click.echo("".join(rule_text(r) + "\n\n" for r in rules), nl=False)
     else:
-        click.echo("\n".join(_rule_text(r) for r in rules), nl=False)
-
-
-def _rule_json(rule_class) -> dict:
-    return {
-        "name": rule_class.name,
-        "code": rule_class.code,
-        "linter": "ownership-lint",
-        "summary": rule_class.summary,
-        "message_formats": list(rule_class.message_formats),
-        "fix": rule_class.fix_availability.value,
-        "fix_availability": rule_class.fix_availability.name.capitalize(),
-        "explanation": rule_class.explanation(),
-        "preview": rule_class.preview,
-    }
-
-
-def _rule_text(rule_class) -> str:
-    return (
-        f"# {rule_class.name} ({rule_class.code})\n\n"
-        f"{rule_class.fix_availability.value}\n\n"
-        f"{rule_class.explanation()}"
-    )
+        click.echo(rule_text(rules[0]))
 
 
 @cli.command()

@@ -22,17 +22,6 @@ from .settings import Settings
 from .source import Locator, SourceError, SourceFile, parse_module, read_source, write_source_atomically
 
 MAX_FIX_ITERATIONS = 100
-# A file that mentions none of these cannot hold a route, a query, a model or a token check.
-RELEVANT_MARKERS = (
-    b"fastapi", b"sqlmodel", b"sqlalchemy", b"jose", b"jwt", b"Depends", b"Security",
-    b"APIRouter", b"HTTPException", b"include_router", b"add_api_route", b"router", b"@app.",
-)
-
-
-def is_relevant(data: bytes) -> bool:
-    return any(marker in data for marker in RELEVANT_MARKERS)
-
-
 @dataclass(frozen=True)
 class RunOptions:
     fix: bool = False
@@ -41,6 +30,7 @@ class RunOptions:
     with_edits: bool = False  # attach text edits to each diagnostic's fix (JSON output)
     ignore_noqa: bool = False
     use_cache: bool = True
+    prefilter: bool = True  # skip files and rules whose markers a file lacks (see Rule.markers)
     jobs: int | None = None  # worker processes; None: all cores
 
 
@@ -117,6 +107,7 @@ class Linter:
         )
         self.fixable = resolve_fixable(codes, settings.fixable, settings.unfixable)
         self.rules: list[Rule] = [rule() for rule in all_rules() if rule.code in self.enabled]
+        self.markers = tuple(dict.fromkeys(m for rule in self.rules for m in rule.markers))
         self._projects: dict[Path, Project] = {}
         self._roots: dict[Path, Path] = {}
         self._walked: tuple[list[Path], list[Path]] | None = None  # (directories, files)
@@ -175,8 +166,19 @@ class Linter:
 
     # Checking
 
+    def is_relevant(self, data: bytes) -> bool:
+        """Whether any enabled rule may report on a file with these bytes."""
+        return not self.options.prefilter or any(marker in data for marker in self.markers)
+
+    def _applicable_rules(self, data: bytes) -> list[Rule]:
+        if not self.options.prefilter:
+            return self.rules
+        return [rule for rule in self.rules if any(m in data for m in rule.markers)]
+
     def _check(self, project: Project, path: Path, text: str) -> list[_Finding]:
-        if not is_relevant(text.encode("utf-8", errors="surrogateescape")):
+        data = text.encode("utf-8", errors="surrogateescape")
+        rules = self._applicable_rules(data)
+        if not rules:
             return []
         project.use_source(path, text)
         module = project.index.module_for_path(path)
@@ -190,7 +192,7 @@ class Linter:
         )
         noqa = parse_noqa(text)
         findings = []
-        for rule in self.rules:
+        for rule in rules:
             if is_ignored(rule.code):
                 continue
             for violation in _violations(rule, ctx, path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import inspect
 import textwrap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,18 @@ class Case:
         )
 
 
+# What a file must mention for a rule to have anything to look at. The engine skips a file
+# that mentions no marker of any enabled rule after a byte scan, and a rule whose markers
+# the file lacks; both are exact byte searches, so they must be generous.
+ROUTE_MARKERS = (b"router", b"Router", b"@app.", b"add_api_route", b"FastAPI")
+QUERY_MARKERS = (b"select(", b".query(", b"update(", b"delete(")
+TOKEN_MARKERS = (b"jwt", b"jose", b"JWT")
+ANY_MARKERS = (
+    *ROUTE_MARKERS, *QUERY_MARKERS, *TOKEN_MARKERS, b"fastapi", b"sqlmodel", b"sqlalchemy",
+    b"Depends", b"Security", b"HTTPException",
+)
+
+
 class Rule:
     """Base class of every rule. The class docstring is the rule's documentation."""
 
@@ -78,6 +91,7 @@ class Rule:
     message_formats: ClassVar[tuple[str, ...]] = ()
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     preview: ClassVar[bool] = False
+    markers: ClassVar[tuple[bytes, ...]] = ANY_MARKERS
     # Metadata for ``rule --output-format json`` (ruff's fields) and SARIF.
     linter: ClassVar[str] = "ownership-lint"
     category: ClassVar[str] = "security"
@@ -93,7 +107,8 @@ class Rule:
 
     @classmethod
     def explanation(cls) -> str:
-        return textwrap.dedent(cls.__doc__ or "").strip() + "\n"
+        # cleandoc, not dedent: the docstring's first line starts right after the quotes.
+        return inspect.cleandoc(cls.__doc__ or "").strip() + "\n"
 
     @classmethod
     def url(cls) -> str:
@@ -111,7 +126,6 @@ class Rule:
     @classmethod
     def source_location(cls) -> dict[str, object]:
         """The class's file relative to its top-level package's parent, and its line."""
-        import inspect
         import sys
         from pathlib import Path
 

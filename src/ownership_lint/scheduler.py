@@ -11,13 +11,13 @@ import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
 from .analysis.project import NEEDLES, needle_mask
 from .cache import Entry, FileState, ProjectCache, cache_file, content_hash, settings_key
-from .engine import FileResult, Linter, Project, RuleCrash, RunResult, is_relevant
+from .engine import FileResult, Linter, Project, RuleCrash, RunResult
 from .source import SourceError, decode_source
 
 # Below this many files to check, starting workers costs more than it saves.
@@ -30,40 +30,55 @@ def run_files(linter: Linter, files: list[Path], result: RunResult) -> None:
     by_project: dict[Path, list[Path]] = defaultdict(list)
     for path in files:
         by_project[linter.project_for(path).root].append(path)
-    for root, paths in by_project.items():
-        _run_project(linter, linter.project_for(paths[0]), paths, result)
+    plans = [_plan(linter, linter.project_for(paths[0]), paths, result) for paths in by_project.values()]
+    todo = [path for plan in plans for path in plan.todo]
+    outcomes = dict(_check_all(linter, todo))
+    for plan in plans:
+        _finish(plan, outcomes, result)
 
 
-def _run_project(linter: Linter, project: Project, paths: list[Path], result: RunResult) -> None:
+@dataclass
+class _Plan:
+    project: Project
+    cache: ProjectCache | None
+    states: dict[str, FileState]
+    todo: list[Path]
+
+
+def _plan(linter: Linter, project: Project, paths: list[Path], result: RunResult) -> _Plan:
+    """Answer what the cache can; the rest is to be checked."""
     cache = _open_cache(linter, project)
-    states = _current_states(project, cache) if cache is not None else {}
-    todo: list[Path] = []
-    if cache is not None:
-        changed, changed_needles = _changes(cache, states)
-        for path in paths:
-            entry = cache.reusable(project.relative(path), changed, changed_needles)
-            if entry is None:
-                todo.append(path)
-            else:
-                result.files.append(_from_cache(path, entry))
-    else:
-        todo = list(paths)
-    for path, outcome in _check_all(linter, project, todo):
-        file_result, depends_on, needles, error = outcome
+    if cache is None:
+        return _Plan(project, None, {}, list(paths))
+    states = _current_states(project, cache)
+    changed, changed_needles = _changes(cache, states)
+    todo = []
+    for path in paths:
+        entry = cache.reusable(project.relative(path), changed, changed_needles)
+        if entry is None:
+            todo.append(path)
+        else:
+            result.files.append(_from_cache(path, entry))
+    return _Plan(project, cache, states, todo)
+
+
+def _finish(plan: _Plan, outcomes: dict[Path, Outcome], result: RunResult) -> None:
+    cache, project = plan.cache, plan.project
+    for path in plan.todo:
+        file_result, depends_on, needles, error = outcomes[path]
         if error is not None:
             result.errors.append(error)
             continue
         assert file_result is not None
         result.files.append(_slim(file_result))
-        if cache is not None and not file_result.changed:
-            relative = project.relative(path)
-            if relative in states:
-                cache.entries[relative] = Entry(
-                    states[relative].digest, depends_on, needles, tuple(file_result.diagnostics)
-                )
-    if cache is not None:
-        cache.files = states
-        cache.entries = {k: v for k, v in cache.entries.items() if k in states}
+        relative = project.relative(path)
+        if cache is not None and not file_result.changed and relative in plan.states:
+            cache.entries[relative] = Entry(
+                plan.states[relative].digest, depends_on, needles, tuple(file_result.diagnostics)
+            )
+    if cache is not None and (plan.todo or cache.files != plan.states):
+        cache.files = plan.states
+        cache.entries = {k: v for k, v in cache.entries.items() if k in plan.states}
         cache.save()
 
 
@@ -138,8 +153,8 @@ def _slim(result: FileResult) -> FileResult:
 # Checking, here or in workers
 
 
-def _check_all(linter: Linter, project: Project, paths: list[Path]) -> Iterable[tuple[Path, Outcome]]:
-    relevant, quiet = _prefilter(paths)
+def _check_all(linter: Linter, paths: list[Path]) -> Iterable[tuple[Path, Outcome]]:
+    relevant, quiet = _prefilter(linter, paths)
     for path in quiet:
         yield path, (FileResult(path=path), frozenset(), 0, None)
     jobs = linter.options.jobs or os.cpu_count() or 1
@@ -147,10 +162,10 @@ def _check_all(linter: Linter, project: Project, paths: list[Path]) -> Iterable[
         for path in relevant:
             yield path, _check_one(linter, path)
         return
-    yield from _check_in_pool(linter, project, relevant, jobs)
+    yield from _check_in_pool(linter, relevant, jobs)
 
 
-def _prefilter(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+def _prefilter(linter: Linter, paths: list[Path]) -> tuple[list[Path], list[Path]]:
     relevant, quiet = [], []
     for path in paths:
         try:
@@ -158,7 +173,7 @@ def _prefilter(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         except OSError:
             relevant.append(path)  # let the check report the error
             continue
-        (relevant if is_relevant(data) else quiet).append(path)
+        (relevant if linter.is_relevant(data) else quiet).append(path)
     return relevant, quiet
 
 
@@ -203,9 +218,8 @@ def _worker_check(paths: list[Path]) -> list[tuple[Path, Outcome]]:
     return [(path, _check_one(linter, path)) for path in paths]
 
 
-def _check_in_pool(
-    linter: Linter, project: Project, paths: list[Path], jobs: int
-) -> Iterable[tuple[Path, Outcome]]:
+def _check_in_pool(linter: Linter, paths: list[Path], jobs: int) -> Iterable[tuple[Path, Outcome]]:
+    """Chunks keep a project's files together, so each worker parses a shared module once."""
     size = max(8, len(paths) // (jobs * 4))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"

@@ -96,7 +96,7 @@ class FunctionData:
         self.module = module
         self.function = function
         self.index = queries.index
-        self.parents = module.structure.parents
+        self.parents = module.structure.parents_in(function)
         self.statements = _statements(function)
 
     # Queries

@@ -83,45 +83,59 @@ class Module:
 
 
 class Structure:
-    """One walk over a module, shared by every rule: the analysis asks "which calls are in
-    this function" and "what encloses this node" many times per file."""
+    """What the rules ask of a module's shape, computed lazily and once.
+
+    A full walk of every expression costs more than parsing, so only statements are walked
+    to find functions; a function's own expressions are walked the first time a rule asks
+    about that function (its calls, its parents).
+    """
 
     def __init__(self, tree: ast.Module) -> None:
-        self.parents: dict[int, ast.AST] = {}
+        self.tree = tree
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
-        self.calls: list[ast.Call] = []
-        self._calls_by_function: dict[int, list[ast.Call]] = {}
-        self._sorted: set[int] = set()
-        stack: list[tuple[ast.AST, tuple[int, ...]]] = [(tree, ())]
-        while stack:
-            node, enclosing = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.append(node)
-                self._calls_by_function[id(node)] = []
-                enclosing = (*enclosing, id(node))
-            elif isinstance(node, ast.Call):
-                self.calls.append(node)
-                for function in enclosing:
-                    self._calls_by_function[function].append(node)
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-                stack.append((child, enclosing))
+        self.classes: list[ast.ClassDef] = []
+        self._walked: dict[int, tuple[list[ast.Call], dict[int, ast.AST]]] = {}
+        self._collect(tree.body)
         self.functions.sort(key=_position)
-        self.calls.sort(key=_position)
+
+    def _collect(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append(statement)
+            elif isinstance(statement, ast.ClassDef):
+                self.classes.append(statement)
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(statement, name, None)
+                if isinstance(block, list):
+                    self._collect([s for s in block if isinstance(s, ast.stmt)])
+                    for item in block:
+                        if isinstance(item, (ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))):
+                            self._collect(item.body)
+
+    def _walk(self, function: ast.AST) -> tuple[list[ast.Call], dict[int, ast.AST]]:
+        key = id(function)
+        if key not in self._walked:
+            calls: list[ast.Call] = []
+            parents: dict[int, ast.AST] = {}
+            stack = [function]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.Call):
+                    calls.append(node)
+                for child in ast.iter_child_nodes(node):
+                    parents[id(child)] = node
+                    stack.append(child)
+            calls.sort(key=_position)
+            self._walked[key] = (calls, parents)
+        return self._walked[key]
 
     def calls_in(self, function: ast.AST) -> list[ast.Call]:
         """Every call inside ``function`` (nested functions included), in source order."""
-        key = id(function)
-        found = self._calls_by_function.get(key)
-        if found is None:
-            return [node for node in ast.walk(function) if isinstance(node, ast.Call)]
-        if key not in self._sorted:
-            found.sort(key=_position)
-            self._sorted.add(key)
-        return found
+        return self._walk(function)[0]
 
-    def parent(self, node: ast.AST) -> ast.AST | None:
-        return self.parents.get(id(node))
+    def parents_in(self, function: ast.AST) -> dict[int, ast.AST]:
+        """``id(node) -> parent`` for the nodes inside ``function``."""
+        return self._walk(function)[1]
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

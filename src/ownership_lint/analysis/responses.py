@@ -540,7 +540,56 @@ def request_names(ctx: ModuleContext, route: RouteModel) -> frozenset[str]:
             names.add(name)
         elif arg.annotation is not None and ctx.index.qualname(ctx.module, arg.annotation) in REQUEST_CLASSES:
             names.add(name)
-    return _derived_names(route.node, frozenset(names))
+    bindings: list[tuple[list[ast.expr], ast.expr]] = []
+    for node in own_nodes(route.node):
+        if isinstance(node, ast.Assign):
+            bindings.append((list(node.targets), node.value))
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            bindings.append(([node.target], node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            bindings.append(([node.target], node.iter))  # ``for item in payload``
+        elif isinstance(node, ast.NamedExpr):
+            bindings.append(([node.target], node.value))
+    changed = True
+    while changed:
+        changed = False
+        for targets, value in bindings:
+            if not _carries(ctx, value, names):
+                continue
+            for target in targets:
+                for element in ast.walk(target):
+                    if isinstance(element, ast.Name) and element.id not in names:
+                        names.add(element.id)
+                        changed = True
+    return frozenset(names)
+
+
+_CARRIERS = frozenset({"json.loads", "builtins.dict", "builtins.list", "builtins.str", "builtins.bytes"})
+
+
+def _carries(ctx: ModuleContext, expr: ast.expr, names: set[str]) -> bool:
+    """``expr`` is request data itself, not something computed from it: ``payload``,
+    ``payload["x"]``, ``await request.json()``, ``payload.model_dump()``, ``json.loads(raw)``,
+    ``{"title": payload.title}``. A database fetch by a request id (``db.get(Task, task_id)``)
+    is not."""
+    while isinstance(expr, ast.Await):
+        expr = expr.value
+    if isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred)):
+        return root_name(expr) in names
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and _carries(ctx, func.value, names):
+            return True
+        if ctx.index.qualname(ctx.module, func) in _CARRIERS:
+            return any(_carries(ctx, arg, names) for arg in expr.args)
+        return False
+    if isinstance(expr, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr, ast.BoolOp, ast.IfExp)):
+        return any(
+            _carries(ctx, child, names) for child in ast.iter_child_nodes(expr) if isinstance(child, ast.expr)
+        )
+    if isinstance(expr, ast.FormattedValue):
+        return _carries(ctx, expr.value, names)
+    return False
 
 
 def _mentions(expr: ast.AST, names: set[str] | frozenset[str]) -> bool:
@@ -560,7 +609,7 @@ def parses_request_data(ctx: ModuleContext, body: list[ast.stmt], names: frozens
             if not isinstance(node, ast.Call):
                 continue
             arguments = [*node.args, *(k.value for k in node.keywords)]
-            if not any(_mentions(arg, names) for arg in arguments):
+            if not any(_carries(ctx, arg, set(names)) for arg in arguments):
                 continue
             if _is_parser(ctx, node):
                 return True

@@ -148,9 +148,8 @@ class Routers:
     def routes(self, module: Module) -> list[Route]:
         self._scan()
         found = []
-        for node in ast.walk(module.tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found.extend(self._routes_of_function(module, node))
+        for node in module.structure.functions:
+            found.extend(self._routes_of_function(module, node))
         return found
 
     def _routes_of_function(self, module: Module, node: Function) -> list[Route]:

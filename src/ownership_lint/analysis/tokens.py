@@ -108,16 +108,14 @@ def jwt_call(ctx: ModuleContext, node: ast.AST, module: Module | None = None) ->
 
 def jwt_calls(ctx: ModuleContext) -> Iterator[tuple[JwtCall, Function | None]]:
     """Every JWT call of the module with the function it runs in (None: module level)."""
-    yield from _calls_under(ctx, ctx.module.tree, None)
-
-
-def _calls_under(ctx: ModuleContext, node: ast.AST, function: Function | None) -> Iterator[tuple[JwtCall, Function | None]]:
-    for child in ast.iter_child_nodes(node):
-        inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-        found = jwt_call(ctx, child)
+    stack: list[tuple[ast.AST, Function | None]] = [(ctx.module.tree, None)]
+    while stack:
+        node, function = stack.pop()
+        found = jwt_call(ctx, node)
         if found is not None:
             yield found, function
-        yield from _calls_under(ctx, child, inner)
+        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
 def decode_calls(ctx: ModuleContext, function: Function, module: Module | None = None) -> Iterator[JwtCall]:
@@ -493,20 +491,28 @@ def disabled_checks(ctx: ModuleContext, function: Function | None, call: JwtCall
     return found
 
 
-def _disabled_options(ctx: ModuleContext, function: Function | None, options: ast.expr) -> list[DisabledCheck]:
+def _disabled_options(
+    ctx: ModuleContext, function: Function | None, options: ast.expr
+) -> list[DisabledCheck]:
     direct = _dict_entries(ctx, ctx.module, options)
     if direct is not None:
-        return [DisabledCheck(key, node) for key, node, value in direct if key in VERIFY_OPTIONS and _is_false(value)]
+        return [DisabledCheck(key, node) for key, node, value in direct if _switches_off(key, value)]
     found = []
     via = ast.unparse(options)
     for module, value, _scope in binding_values(ctx, function, options):
         for key, _node, item in _dict_entries(ctx, module, value) or []:
-            if key in VERIFY_OPTIONS and _is_false(item):
+            if _switches_off(key, item):
                 found.append(DisabledCheck(key, options, via))
     return found
 
 
-def _dict_entries(ctx: ModuleContext, module: Module, expr: ast.expr) -> list[tuple[str, ast.AST, ast.expr]] | None:
+def _switches_off(key: str, value: ast.expr) -> bool:
+    return key in VERIFY_OPTIONS and _is_false(value)
+
+
+def _dict_entries(
+    ctx: ModuleContext, module: Module, expr: ast.expr
+) -> list[tuple[str, ast.AST, ast.expr]] | None:
     """``{"k": v}`` and ``dict(k=v)``: (key, key node, value); None for anything else."""
     if isinstance(expr, ast.Dict):
         return [

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
 from ..fixes.identity import plan_identity
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT, function_name_node, route_label
 
 
@@ -78,6 +78,7 @@ class MissingAuthDependency(Rule):
     summary = "Route has no authentication dependency"
     message_formats = ("Route `{route}` has no authentication dependency",)
     fix_availability = FixAvailability.SOMETIMES
+    markers = ROUTE_MARKERS
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:

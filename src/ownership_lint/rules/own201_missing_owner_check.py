@@ -9,7 +9,7 @@ from ..analysis.names import SCALAR_IDENTITY_TYPES
 from ..fixes.actions import AddParameter, FixAction, InsertStatements
 from ..fixes.guards import OWNER_MISMATCH_DETAIL, if_raise, raise_http_exception
 from ..fixes.identity import function_ref, parameter_type_qualname, plan_identity
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT, function_name_node, route_label
 
 
@@ -78,6 +78,7 @@ class MissingOwnerCheck(Rule):
         "Route `{route}` does not check that `{user_id}` is the authenticated user",
     )
     fix_availability = FixAvailability.SOMETIMES
+    markers = ROUTE_MARKERS
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:

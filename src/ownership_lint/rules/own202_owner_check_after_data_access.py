@@ -8,7 +8,7 @@ from ..analysis.checks import OwnerCheck
 from ..analysis.context import ModuleContext, RouteModel
 from ..fixes.actions import InsertStatements, ReplaceStatement, span_of
 from ..fixes.identity import function_ref
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 from ._data import statement_source
 
@@ -62,6 +62,7 @@ class OwnerCheckAfterDataAccess(Rule):
     summary = "Owner check runs after the route has accessed data"
     message_formats = ("Owner check runs after the route has already accessed data",)
     fix_availability = FixAvailability.SOMETIMES
+    markers = ROUTE_MARKERS
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:

@@ -9,7 +9,7 @@ from ..analysis.checks import OwnerCheck
 from ..analysis.context import ModuleContext
 from ..fixes.actions import FixAction, InsertStatementsAfter, ReplaceStatement, span_of
 from ..fixes.guards import OWNER_MISMATCH_DETAIL, raise_http_exception
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 
 
@@ -55,6 +55,7 @@ class OwnerCheckDoesNotReject(Rule):
     summary = "Owner check does not stop the request"
     message_formats = ("Owner check does not stop the request on a mismatch",)
     fix_availability = FixAvailability.ALWAYS
+    markers = ROUTE_MARKERS
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:

@@ -9,15 +9,16 @@ from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import FunctionData, QueryChain
 from ..analysis.project import FunctionSymbol
 from ..fixes.actions import AppendMethodCall, span_of
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 
 
 class UnfilteredOwnedQuery(Rule):
     """## What it does
     Checks for queries over a user-owned model — `select(Task)`, `select(Task.title)`,
-    `session.query(Task)`, `update(Task)`, `delete(Task)` — that have no owner filter, in a
-    route or in a project function a route calls (crud modules, services).
+    `select(func.count()).select_from(Task)`, `session.query(Task)`, `update(Task)`,
+    `delete(Task)` — that have no owner filter, in a route or in a project function a route
+    calls (crud modules, services).
 
     An owner filter is `.where(Task.user_id == v)`, `.filter(Task.user_id == v)`,
     `.filter_by(user_id=v)`, `col(Task.user_id) == v`, inside `and_(...)`, in a multi-argument
@@ -49,9 +50,18 @@ class UnfilteredOwnedQuery(Rule):
     the trusted owner value in scope: the path `user_id` once an owner check dominates the
     query, else the identity (`current_user` or `current_user.id`). No fix is offered where no
     trusted value is in scope (a crud function, or a route without authentication: fix OWN101
-    first). Lookups of a single object are OWN302's; admin routes (`admin-routes`,
-    `admin-dependencies`) are not checked. A filter on the path `user_id` counts as an owner
-    filter even before an owner check exists: the missing check is OWN101/OWN201's finding.
+    first). Lookups of a single object are OWN302's: a query over whole objects (`select(Task)`,
+    `session.query(Task)`) reduced to one row, in the same expression or through the variables
+    it is bound to (`result = session.execute(stmt)` then `result.scalar_one_or_none()`). One
+    row of columns or aggregates (`select(Task.title)`, `select(func.count())`) is still a query
+    here: there is no object to check afterwards, so the filter is the fix.
+
+    Admin routes (`admin-routes`, `admin-dependencies`) are not checked, nor queries in a
+    branch that only a superuser reaches (`if current_user.is_superuser:` with the route's
+    identity, the `else` of `if not current_user.is_superuser:`; in a crud function, a
+    parameter's flag): the full-stack template lists every item for superusers this way. A
+    filter on the path `user_id` counts as an owner filter even before an owner check exists:
+    the missing check is OWN101/OWN201's finding.
 
     ## Options
     - `owner-fields`
@@ -68,6 +78,7 @@ class UnfilteredOwnedQuery(Rule):
     summary = "Query over an owned model has no owner filter"
     message_formats = ("Query over owned model `{model}` is not filtered by `{model}.{owner}`",)
     fix_availability = FixAvailability.SOMETIMES
+    markers = (*ROUTE_MARKERS, *QUERY_MARKERS)
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         route_nodes = set()
@@ -212,6 +223,41 @@ class UnfilteredOwnedQuery(Rule):
                 @router.get("/tasks")
                 def tasks(current_user: CurrentUser, db: SessionDep):
                     return crud.list_tasks(db, current_user)
+                """,
+            },
+        ),
+        Case(
+            id="superuser branch of a list, as in the full-stack template",
+            source="""
+            from deps import SessionDep
+            from fastapi import APIRouter
+            from sqlmodel import func, select
+            from models import Task
+            from users import CurrentUser
+            router = APIRouter()
+
+            @router.get("/tasks")
+            def tasks(current_user: CurrentUser, db: SessionDep):
+                if current_user.is_superuser:
+                    count = db.exec(select(func.count()).select_from(Task)).one()
+                    tasks = db.exec(select(Task)).all()
+                else:
+                    count = db.exec(select(func.count()).select_from(Task).where(Task.user_id == current_user.id)).one()
+                    tasks = db.exec(select(Task).where(Task.user_id == current_user.id)).all()
+                return {"data": tasks, "count": count}
+            """,
+            files={
+                **SEED_PROJECT,
+                "users.py": """
+                from typing import Annotated
+                from fastapi import Depends
+                from dependencies import get_current_user
+
+                class User:
+                    id: str
+                    is_superuser: bool
+
+                CurrentUser = Annotated[User, Depends(get_current_user)]
                 """,
             },
         ),
@@ -364,6 +410,74 @@ class UnfilteredOwnedQuery(Rule):
                     return crud.all_notes(db)
                 """,
             },
+        ),
+        Case(
+            id="count over select_from(Model)",
+            source="""
+            from fastapi import APIRouter, Depends
+            from sqlmodel import func, select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/count")
+            def count_tasks(current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                return db.exec(select(func.count()).select_from(Task)).one()
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends
+            from sqlmodel import func, select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/count")
+            def count_tasks(current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                return db.exec(select(func.count()).select_from(Task).where(Task.user_id == current_user)).one()
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="one column of one row is still a query, not an object lookup",
+            source="""
+            from fastapi import APIRouter, Depends
+            from sqlmodel import select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/{task_id}/title")
+            def task_title(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                return db.exec(select(Task.title).where(Task.id == task_id)).first()
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends
+            from sqlmodel import select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/{task_id}/title")
+            def task_title(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                return db.exec(select(Task.title).where(Task.user_id == current_user).where(Task.id == task_id)).first()
+            """,
+            files=SEED_PROJECT,
         ),
     )
 

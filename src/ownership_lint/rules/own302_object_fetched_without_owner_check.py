@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import Trust
-from ..rule import Case, FixAvailability, Rule, Violation
+from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, Rule, Violation
 from ._common import SEED_PROJECT
 from ._data import lookup_fix
 
@@ -18,8 +18,11 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
     `session.get(Task, task_id)`, `db.get(...)`, `await session.get(...)`,
     `session.query(Task).get(task_id)`,
     `db.exec(select(Task).where(Task.id == task_id)).first()` (`.one()`, `.one_or_none()`,
-    `scalars(...).first()`, `scalar_one()`, ...) — and then use it without checking that its
-    owner column equals the caller.
+    `scalars(...).first()`, `scalar_one()`, ...), also when the statement or the result is
+    bound to a variable first (`result = await session.execute(stmt)`,
+    `task = result.scalar_one_or_none()`) or when a project function does the lookup and
+    returns the object unchecked (`task = crud.get_task(db, task_id)`) — and then use it
+    without checking that its owner column equals the caller.
 
     ## Why is this bad?
     Ids are guessable or leak (URLs, logs, sequential integers). Without the owner check any
@@ -28,8 +31,12 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
 
     The check counts when the lookup query itself carries the owner filter, when an `if`
     after the lookup compares `task.<owner>` with an owner value and raises (a superuser bypass
-    in the same condition is fine), or when the object is passed to a project helper that does
-    that comparison.
+    in the same condition is fine), when `if task and task.<owner> == <owner value>: return
+    task` is followed by a `raise`, or when the object is passed to a project helper that does
+    that comparison. The owner value must not be request data: comparing with
+    `task_in.user_id` lets the client pick the owner it claims, so the lookup is still
+    reported. A lookup in a branch only a superuser reaches (`if current_user.is_superuser:`)
+    is an admin bypass and is not reported.
 
     ## Example
     ```python
@@ -71,6 +78,7 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
     summary = "Owned object loaded by id is used without an owner check"
     message_formats = ("`{model}` loaded by id is used without checking `{model}.{owner}`",)
     fix_availability = FixAvailability.SOMETIMES
+    markers = (*ROUTE_MARKERS, *QUERY_MARKERS)
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:
@@ -191,6 +199,56 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
                 limit = params.get("limit")
                 return session.get(Tag, tag_id)
             """,
+        ),
+        Case(
+            id="object returned only when it is the caller's, else raise",
+            source="""
+            from deps import CurrentUser, SessionDep
+            from fastapi import APIRouter, HTTPException
+            from models import Task
+            router = APIRouter()
+
+            @router.get("/tasks/{task_id}")
+            def read(task_id: str, current_user: CurrentUser, session: SessionDep):
+                task = session.get(Task, task_id)
+                if task is not None and task.user_id == current_user:
+                    return task
+                raise HTTPException(status_code=404, detail="Task not found")
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="superuser branch",
+            source="""
+            from deps import SessionDep
+            from fastapi import APIRouter, HTTPException
+            from models import Task
+            from users import CurrentUser
+            router = APIRouter()
+
+            @router.get("/tasks/{task_id}")
+            def read(task_id: str, current_user: CurrentUser, session: SessionDep):
+                if current_user.is_superuser:
+                    return session.get(Task, task_id)
+                task = session.get(Task, task_id)
+                if task is None or task.user_id != current_user.id:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                return task
+            """,
+            files={
+                **SEED_PROJECT,
+                "users.py": """
+                from typing import Annotated
+                from fastapi import Depends
+                from dependencies import get_current_user
+
+                class User:
+                    id: str
+                    is_superuser: bool
+
+                CurrentUser = Annotated[User, Depends(get_current_user)]
+                """,
+            },
         ),
     )
 
@@ -313,6 +371,178 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
                 return task
             """,
             files=SEED_PROJECT,
+        ),
+        Case(
+            id="statement and result bound to variables, async session",
+            source="""
+            from fastapi import APIRouter, Depends, HTTPException
+            from sqlalchemy import select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/{task_id}")
+            async def read_task(task_id: str, current_user: str = Depends(get_current_user), session=Depends(get_db)):
+                statement = select(Task).where(Task.id == task_id)
+                result = await session.execute(statement)
+                task = result.scalar_one_or_none()
+                if task is None:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                return task
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends, HTTPException
+            from sqlalchemy import select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/{task_id}")
+            async def read_task(task_id: str, current_user: str = Depends(get_current_user), session=Depends(get_db)):
+                statement = select(Task).where(Task.id == task_id)
+                result = await session.execute(statement)
+                task = result.scalar_one_or_none()
+                if task is None or task.user_id != current_user:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                return task
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="session.query(...).filter(id).first()",
+            source="""
+            from fastapi import APIRouter, Depends
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.delete("/tasks/{task_id}", status_code=204)
+            def delete_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                task = db.query(Task).filter(Task.id == task_id).first()
+                db.delete(task)
+                db.commit()
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends, HTTPException
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.delete("/tasks/{task_id}", status_code=204)
+            def delete_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                task = db.query(Task).filter(Task.id == task_id).first()
+                if task is None or task.user_id != current_user:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                db.delete(task)
+                db.commit()
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="owner compared with a value from the request body",
+            source="""
+            from fastapi import APIRouter, Depends, HTTPException
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task, TaskIn
+
+            router = APIRouter()
+
+
+            @router.put("/tasks/{task_id}")
+            def update_task(task_id: str, task_in: TaskIn, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                task = db.get(Task, task_id)
+                if task is None or task.user_id != task_in.user_id:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                task.title = task_in.title
+                db.commit()
+                return task
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends, HTTPException
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task, TaskIn
+
+            router = APIRouter()
+
+
+            @router.put("/tasks/{task_id}")
+            def update_task(task_id: str, task_in: TaskIn, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                task = db.get(Task, task_id)
+                if task is None or task.user_id != task_in.user_id or task.user_id != current_user:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                task.title = task_in.title
+                db.commit()
+                return task
+            """,
+            files={
+                **SEED_PROJECT,
+                "models.py": SEED_PROJECT["models.py"] + "\n\nclass TaskIn(SQLModel):\n    title: str\n    user_id: str\n",
+            },
+        ),
+        Case(
+            id="crud helper that loads by id and returns the object",
+            source="""
+            from fastapi import APIRouter, Depends
+
+            import crud
+            from db import get_db
+            from dependencies import get_current_user
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/{task_id}")
+            def read_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                return crud.get_task(db, task_id)
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends, HTTPException
+
+            import crud
+            from db import get_db
+            from dependencies import get_current_user
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/{task_id}")
+            def read_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                task = crud.get_task(db, task_id)
+                if task is None or task.user_id != current_user:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                return task
+            """,
+            files={
+                **SEED_PROJECT,
+                "crud.py": """
+                from models import Task
+
+
+                def get_task(db, task_id):
+                    task = db.get(Task, task_id)
+                    return task
+                """,
+            },
         ),
     )
 

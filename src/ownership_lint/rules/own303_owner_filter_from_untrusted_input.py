@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import Creation, Trust, request_model_declares
 from ..fixes.actions import InsertStatementsAfter, ReplaceExpression, span_of
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 
 
@@ -64,6 +64,7 @@ class OwnerFilterFromUntrustedInput(Rule):
         "`{model}` is built from `{value}`, whose model lets the client set `{owner}`",
     )
     fix_availability = FixAvailability.SOMETIMES
+    markers = (*ROUTE_MARKERS, *QUERY_MARKERS)
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:

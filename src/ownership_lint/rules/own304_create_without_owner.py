@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import Creation, request_model_declares
-from ..rule import Case, FixAvailability, Rule, Violation
+from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, Rule, Violation
 from ._common import SEED_PROJECT
 from .own303_owner_filter_from_untrusted_input import owner_assignment_fix
 
@@ -60,6 +60,7 @@ class CreateWithoutOwner(Rule):
     summary = "Owned object is created without setting its owner"
     message_formats = ("`{model}` is created without setting `{owner}`",)
     fix_availability = FixAvailability.SOMETIMES
+    markers = (*ROUTE_MARKERS, *QUERY_MARKERS)
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:

@@ -439,7 +439,9 @@ def _token_rejections(ctx: ModuleContext, function: Function) -> Iterator[tuple[
                 yield raise_node, failure
 
 
-def _rejections_in(ctx: ModuleContext, scope: TokenScope, statement: ast.stmt) -> Iterator[tuple[ast.Raise, str]]:
+def _rejections_in(
+    ctx: ModuleContext, scope: TokenScope, statement: ast.stmt
+) -> Iterator[tuple[ast.Raise, str]]:
     if isinstance(statement, TRY_STATEMENTS):
         for handler in statement.handlers:  # type: ignore[attr-defined]
             failure = _handler_failure(ctx, scope, statement, handler)  # type: ignore[arg-type]
@@ -452,7 +454,9 @@ def _rejections_in(ctx: ModuleContext, scope: TokenScope, statement: ast.stmt) -
             yield from ((r, _NO_SUBJECT) for r in raises_in(branch))
 
 
-def _handler_failure(ctx: ModuleContext, scope: TokenScope, statement: ast.Try, handler: ast.ExceptHandler) -> str | None:
+def _handler_failure(
+    ctx: ModuleContext, scope: TokenScope, statement: ast.Try, handler: ast.ExceptHandler
+) -> str | None:
     if catches_token_error(ctx, handler):
         names = caught(ctx, handler)
         expired = all(name.endswith("ExpiredSignatureError") for name in names)

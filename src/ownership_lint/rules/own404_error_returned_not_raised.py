@@ -252,10 +252,53 @@ class ErrorReturnedNotRaised(Rule):
             files=SEED_PROJECT,
         ),
         Case(
-            id="JSONResponse without status in an object owner check",
+            id="JSONResponse without status after an owner-filtered lookup",
             source="""
             from fastapi import APIRouter, Depends
             from fastapi.responses import JSONResponse
+            from sqlmodel import select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.delete("/tasks/{task_id}")
+            def delete_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                task = db.exec(select(Task).where(Task.id == task_id, Task.user_id == current_user)).first()
+                if not task:
+                    return JSONResponse({"error": "Task not found", "code": "missing"})
+                db.delete(task)
+                db.commit()
+            """,
+            fixed="""
+            from fastapi import APIRouter, Depends, HTTPException
+            from fastapi.responses import JSONResponse
+            from sqlmodel import select
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.delete("/tasks/{task_id}")
+            def delete_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                task = db.exec(select(Task).where(Task.id == task_id, Task.user_id == current_user)).first()
+                if not task:
+                    raise HTTPException(status_code=404, detail="Task not found")
+                db.delete(task)
+                db.commit()
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="object owner check returns an error dict",
+            source="""
+            from fastapi import APIRouter, Depends
 
             from db import get_db
             from dependencies import get_current_user
@@ -268,13 +311,12 @@ class ErrorReturnedNotRaised(Rule):
             def delete_task(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
                 task = db.get(Task, task_id)
                 if not task or task.user_id != current_user:
-                    return JSONResponse({"error": "Task not found"})
+                    return {"message": "Task not found"}
                 db.delete(task)
                 db.commit()
             """,
             fixed="""
             from fastapi import APIRouter, Depends, HTTPException
-            from fastapi.responses import JSONResponse
 
             from db import get_db
             from dependencies import get_current_user
@@ -292,6 +334,7 @@ class ErrorReturnedNotRaised(Rule):
                 db.commit()
             """,
             files=SEED_PROJECT,
+            settings={"select": ("OWN404",)},
         ),
         Case(
             id="equality check with the error returned from else",

@@ -321,7 +321,9 @@ def _unsafe_list(call: JwtCall, names: list[str]) -> str | None:
     return None
 
 
-def _algorithm_names(ctx: ModuleContext, function: Function | None, expr: ast.expr, depth: int = 0) -> list[str]:
+def _algorithm_names(
+    ctx: ModuleContext, function: Function | None, expr: ast.expr, depth: int = 0
+) -> list[str]:
     """The algorithm names an allow-list is known to hold (unknown elements are left out)."""
     if depth > _MAX_DEPTH:
         return []

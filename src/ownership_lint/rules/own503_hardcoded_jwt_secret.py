@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..analysis.context import ModuleContext
 from ..analysis.project import ClassSymbol, FunctionSymbol, Module, Symbol
@@ -19,6 +19,7 @@ _ENV_LOOKUPS = frozenset({"os.getenv", "os.environ.get"})
 _FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field", "sqlmodel.Field"})
 _UNWRAPPED_METHODS = frozenset({"encode", "get_secret_value"})
 _MAX_DEPTH = 8
+_LITERAL = "is a string literal"
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,7 @@ def _hardcoded(
         return None
     expr = _unwrapped(expr)
     if _is_literal(expr):
-        return Hardcoded("is a string literal", expr, module)
+        return Hardcoded(_LITERAL, expr, module)
     if isinstance(expr, (ast.Call, ast.BoolOp)):
         return _env_fallback(ctx, module, expr)
     if not isinstance(expr, (ast.Name, ast.Attribute)):
@@ -418,15 +419,11 @@ def _hardcoded(
 
 
 def _through(expr: ast.expr, found: Hardcoded) -> Hardcoded:
-    name = ast.unparse(expr)
-    how = found.how.removeprefix("is ").removeprefix("`")
-    if found.how.startswith("is a string literal"):
-        how = f"is `{name}`, bound to a string literal"
-    elif not found.how.startswith("is `"):
-        how = f"is `{name}`, which {found.how}"
-    else:
-        how = found.how
-    return Hardcoded(how, found.node, found.module, found.env_name)
+    """Name the variable the literal reached the call through (the innermost name stays)."""
+    if found.how.startswith("is `"):
+        return found
+    bound = "bound to a string literal" if found.how == _LITERAL else f"which {found.how}"
+    return replace(found, how=f"is `{ast.unparse(expr)}`, {bound}")
 
 
 def _unwrapped(expr: ast.expr) -> ast.expr:

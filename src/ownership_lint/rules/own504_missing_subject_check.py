@@ -418,7 +418,8 @@ def _fix(ctx: ModuleContext, function: Function, finding: _Finding) -> FixPlan:
     if read.by_subscript:
         actions.append(ReplaceExpression(span_of(ctx.locator, read.node), get))
     if not finding.checked:
-        actions.append(InsertStatementsAfter(statement_span, _guard(finding.target, raise_unauthorized(ctx, imports))))
+        guard = _guard(finding.target, raise_unauthorized(ctx, imports))
+        actions.append(InsertStatementsAfter(statement_span, guard))
     return FixPlan(title=_title(read.claim, finding.target), actions=(*actions, *imports))
 
 
