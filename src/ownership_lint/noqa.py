@@ -5,6 +5,7 @@ comment means the same to ruff, to flake8 and to us: ``# noqa`` and ``# NOQA`` a
 ``# noqa: A1, B2``, ``# noqa:A1,B2``, ``# noqa: A1 B2`` and ``# noqa : A1`` list codes, text
 after the codes is a comment, ``# noqa:`` without codes and ``#noqaA1`` are invalid (they
 suppress nothing), and a directive may follow another comment (``# type: ignore  # noqa: A1``).
+The one difference: after an invalid directive we look for a valid one in the same comment.
 ``--add-noqa`` writes exactly what ``ruff check --add-noqa`` writes.
 """
 
@@ -105,17 +106,29 @@ def parse_noqa(text: str) -> NoqaMap:
 
 
 def lex_inline_noqa(comment: str) -> Directive | None:
-    """The first ``# noqa`` directive in a comment; raises NoqaError for an invalid one."""
+    """The first valid ``# noqa`` directive in a comment; NoqaError when there are only invalid ones.
+
+    ruff stops at an invalid directive; we go on to a valid one after it, so that the
+    ``# noqa:  # noqa: OWN201`` that ``--add-noqa`` writes after an invalid ``# noqa:`` (as
+    ruff does) suppresses the diagnostic and a second ``--add-noqa`` adds nothing.
+    """
     position = 0
+    error: NoqaError | None = None
     while position < len(comment):
         start = comment.find("#", position)
         if start < 0:
-            return None
+            break
         cursor = _skip_whitespace(comment, start + 1)
         if comment[cursor : cursor + 4].lower() != "noqa":
             position = cursor
             continue
-        return _lex_directive(comment, start, cursor + 4)
+        try:
+            return _lex_directive(comment, start, cursor + 4)
+        except NoqaError as invalid:
+            error = error or invalid
+            position = cursor + 4
+    if error is not None:
+        raise error
     return None
 
 

@@ -74,6 +74,8 @@ class JwtVerificationDisabled(Rule):
     - [OWASP API Security Top 10 2023, API2: Broken Authentication](https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/)
     - [RFC 8725: JSON Web Token Best Current Practices](https://www.rfc-editor.org/rfc/rfc8725)
     - [RFC 7519: JSON Web Token, 7.2 Validating a JWT](https://www.rfc-editor.org/rfc/rfc7519#section-7.2)
+    - [RFC 6750, 5.1 Security Threats (token manufacture and modification)](https://www.rfc-editor.org/rfc/rfc6750#section-5.1)
+    - [RFC 9110, 15.5.2 401 Unauthorized](https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2)
     - [PyJWT: Reading the claimset without validation](https://pyjwt.readthedocs.io/en/stable/usage.html#reading-the-claimset-without-validation)
     - [python-jose: JWT API (get_unverified_claims)](https://python-jose.readthedocs.io/en/latest/jwt/api.html)
     """

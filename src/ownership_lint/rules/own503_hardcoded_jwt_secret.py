@@ -88,6 +88,7 @@ class HardcodedJwtSecret(Rule):
     - [OWASP API Security Top 10 2023, API2: Broken Authentication](https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/)
     - [RFC 8725: JSON Web Token Best Current Practices, 3.5 Ensure Cryptographic Keys Have Sufficient Entropy](https://www.rfc-editor.org/rfc/rfc8725#section-3.5)
     - [RFC 7519: JSON Web Token](https://www.rfc-editor.org/rfc/rfc7519)
+    - [RFC 6750, 5.1 Security Threats (token manufacture and modification)](https://www.rfc-editor.org/rfc/rfc6750#section-5.1)
     - [PyJWT: API reference](https://pyjwt.readthedocs.io/en/stable/api.html)
     - [python-jose: JWT API](https://python-jose.readthedocs.io/en/latest/jwt/api.html)
     - [FastAPI: Settings and Environment Variables](https://fastapi.tiangolo.com/advanced/settings/)

@@ -97,6 +97,8 @@ class MissingSubjectCheck(Rule):
     - [RFC 6750, 3. The WWW-Authenticate Response Header Field](https://www.rfc-editor.org/rfc/rfc6750#section-3)
     - [RFC 9110, 15.5.2 401 Unauthorized](https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2)
     - [PyJWT: Usage examples (required claims)](https://pyjwt.readthedocs.io/en/stable/usage.html#requiring-presence-of-claims)
+    - [python-jose: JWT API](https://python-jose.readthedocs.io/en/latest/jwt/api.html)
+    - [FastAPI: Security - OAuth2 with Password (and hashing), Bearer with JWT tokens](https://fastapi.tiangolo.com/tutorial/security/oauth2-jwt/)
     """
 
     code = "OWN504"
@@ -201,7 +203,7 @@ class MissingSubjectCheck(Rule):
             source="""
             import os
 
-            from fastapi import Depends
+            from fastapi import Depends, HTTPException
             from fastapi.security import OAuth2PasswordBearer
             from jose import JWTError, jwt
 

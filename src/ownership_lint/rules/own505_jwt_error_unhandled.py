@@ -107,6 +107,7 @@ class JwtErrorUnhandled(Rule):
     - [OWASP API Security Top 10 2023, API2: Broken Authentication](https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/)
     - [RFC 9110, 15.5.2 401 Unauthorized](https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2)
     - [RFC 6750, 3.1 Error Codes (invalid_token)](https://www.rfc-editor.org/rfc/rfc6750#section-3.1)
+    - [RFC 7519, 7.2 Validating a JWT](https://www.rfc-editor.org/rfc/rfc7519#section-7.2)
     - [RFC 8725: JSON Web Token Best Current Practices](https://www.rfc-editor.org/rfc/rfc8725)
     - [python-jose: JWT API (exceptions raised by decode)](https://python-jose.readthedocs.io/en/latest/jwt/api.html)
     - [PyJWT: Exceptions](https://pyjwt.readthedocs.io/en/stable/api.html#exceptions)

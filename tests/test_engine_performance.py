@@ -1,0 +1,195 @@
+"""The speed machinery never changes an answer: prefilter, cache, process pool, lazy libcst."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ownership_lint import scheduler
+from ownership_lint.engine import Linter, RunOptions
+from ownership_lint.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+APPS = sorted(
+    path.parent for path in FIXTURES.glob("*/main.py") if not (path.parent / "pyproject.toml").exists()
+)
+
+
+def run(root: Path, **options) -> list[tuple[str, int, int, str | None]]:
+    settings = Settings(project_root=root)
+    result = Linter(settings, root, RunOptions(**options)).run([root])
+    assert not result.errors, result.errors
+    return sorted(
+        (Path(d.filename).relative_to(root).as_posix(), d.location.row, d.location.column, d.code)
+        for d in result.diagnostics
+    )
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    target = tmp_path / "app"
+    shutil.copytree(FIXTURES / "seed_app", target)
+    (target / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    return target
+
+
+@pytest.mark.parametrize("fixture", APPS, ids=lambda path: path.name)
+def test_prefilter_changes_no_diagnostic(fixture: Path, tmp_path: Path):
+    target = tmp_path / fixture.name
+    shutil.copytree(fixture, target)
+    filtered = run(target, use_cache=False)
+    unfiltered = run(target, use_cache=False, prefilter=False)
+    assert filtered == unfiltered
+    assert filtered, "the fixture app is expected to have findings"
+
+
+def test_a_file_without_markers_is_not_parsed(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "plain.py").write_text("def f(:\n")  # would be a syntax error if parsed
+    assert run(tmp_path, use_cache=False) == []
+
+
+def test_process_pool_gives_the_same_answer_as_one_process(app: Path, monkeypatch):
+    serial = run(app, use_cache=False, jobs=1)
+    monkeypatch.setattr(scheduler, "POOL_THRESHOLD", 1)
+    pooled = run(app, use_cache=False, jobs=2)
+    assert pooled == serial
+
+
+def test_warm_run_answers_from_the_cache(app: Path, monkeypatch):
+    cold = run(app)
+    calls = []
+    original = Linter.process_recording
+
+    def spy(self, source):
+        calls.append(source.path)
+        return original(self, source)
+
+    monkeypatch.setattr(Linter, "process_recording", spy)
+    assert run(app) == cold
+    assert calls == []
+
+
+def test_cache_directory_is_tagged_and_ignored_by_git(app: Path):
+    run(app)
+    cache = app / ".ownership_lint_cache"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_no_cache_writes_nothing(app: Path):
+    run(app, use_cache=False)
+    assert not (app / ".ownership_lint_cache").exists()
+
+
+def test_cache_dir_setting_moves_the_cache(app: Path, tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    settings = dataclasses.replace(Settings(project_root=app), cache_dir=str(elsewhere))
+    Linter(settings, app, RunOptions()).run([app])
+    assert list(elsewhere.rglob("*.pickle"))
+    assert not (app / ".ownership_lint_cache").exists()
+
+
+def test_corrupt_cache_is_ignored(app: Path):
+    cold = run(app)
+    for entry in (app / ".ownership_lint_cache").rglob("*.pickle"):
+        entry.write_bytes(b"\x80\x04garbage")
+    assert run(app) == cold
+
+
+OWNED = """
+    from sqlmodel import Field, SQLModel
+
+
+    class Note(SQLModel, table=True):
+        id: int = Field(primary_key=True)
+        {owner}
+"""
+
+ROUTE = """
+    from fastapi import APIRouter, Depends
+    from sqlmodel import select
+
+    from auth import get_current_user
+    from models import Note
+
+    router = APIRouter()
+
+
+    @router.get("/notes")
+    def notes(current_user: str = Depends(get_current_user), db=None):
+        return db.exec(select(Note)).all()
+"""
+
+AUTH = """
+    def get_current_user() -> str:
+        return "user"
+"""
+
+
+def write(root: Path, name: str, text: str) -> None:
+    (root / name).write_text(textwrap.dedent(text).lstrip())
+
+
+def test_editing_a_model_in_one_file_updates_a_diagnostic_in_another(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.ownership-lint]\nauth-dependencies = ['get_current_user']\n")
+    write(tmp_path, "auth.py", AUTH)
+    write(tmp_path, "routes.py", ROUTE)
+    def owner_findings():
+        return [(path, code) for path, _, _, code in run(tmp_path) if code.startswith("OWN3")]
+
+    write(tmp_path, "models.py", OWNED.format(owner="title: str"))
+    assert owner_findings() == []
+
+    write(tmp_path, "models.py", OWNED.format(owner="user_id: str"))
+    assert owner_findings() == [("routes.py", "OWN301")]
+
+    write(tmp_path, "models.py", OWNED.format(owner="title: str"))
+    assert owner_findings() == []
+
+
+def test_changing_a_router_prefix_in_another_file_is_seen(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("")
+    write(tmp_path, "auth.py", AUTH)
+    write(
+        tmp_path,
+        "routes.py",
+        """
+        from fastapi import APIRouter, Depends
+        from auth import get_current_user
+
+        router = APIRouter()
+
+
+        @router.get("/tasks")
+        def tasks(user_id: str, current_user: str = Depends(get_current_user)):
+            return []
+        """,
+    )
+    main = """
+        from fastapi import FastAPI
+        from routes import router
+
+        app = FastAPI()
+        app.include_router(router, prefix="{prefix}")
+    """
+    write(tmp_path, "main.py", main.format(prefix="/api"))
+    assert run(tmp_path) == []
+    write(tmp_path, "main.py", main.format(prefix="/api/{user_id}"))
+    assert [code for *_, code in run(tmp_path)] == ["OWN201"]
+
+
+def test_a_plain_check_never_loads_libcst(app: Path):
+    probe = (
+        "import sys; from ownership_lint.cli import main; code = main(['check', '--no-cache', '-q', '.']);"
+        "print('libcst' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=app, capture_output=True, text=True, env={**os.environ})
+    assert out.stdout.strip().splitlines()[-1] == "False"
