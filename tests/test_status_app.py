@@ -34,7 +34,7 @@ def run_check(app_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
         sys.executable, "-m", "ownership_lint", "check", "--output-format", "json", "--select", SELECT,
         "--no-cache", "--project-root", str(app_dir), *options, str(app_dir),
     ]
-    return subprocess.run(command, cwd=app_dir, capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, check=False, cwd=app_dir, capture_output=True, text=True, timeout=300)
 
 
 def findings(app_dir: Path, result: subprocess.CompletedProcess[str]) -> list[dict]:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from . import __version__
 from .api import resolve_settings
-from .discovery import DiscoveryError
+from .discovery import DiscoveryError, is_force_excluded
 from .docs import rule_json, rule_text
-from .engine import Linter, RunOptions, RunResult
+from .engine import FileResult, Linter, RunOptions, RunResult
 from .noqa import add_noqa
 from .output import FORMATS, RenderContext, render
 from .output.statistics import render_statistics
@@ -154,14 +156,24 @@ def _mode(options: dict) -> str:
     return "fix" if options["fix"] else "check"
 
 
-def _report(result: RunResult, options: dict, configured_format: str | None) -> int:
+def _report(
+    result: RunResult,
+    options: dict,
+    configured_format: str | None,
+    *,
+    stream: TextIO | None = None,
+    summary_stream: TextIO | None = None,
+) -> int:
+    """Print the diagnostics (or the diff) and ruff's closing lines; ``stream`` and
+    ``summary_stream`` replace standard output for them (``--stdin-filename`` with fixes)."""
     mode = _mode(options)
     diagnostics = result.diagnostics
     fixed = {str(f.path): dict(f.fixed) for f in result.files if f.fixed}
     for file in result.files:
         for failure in file.fix_failures:
             _warn(failure)
-    output = _Output(options)
+    output = _Output(options, stream)
+    summary = output if summary_stream is None else _Output(options, summary_stream)
     output_format = _format(options, configured_format)
     if mode == "diff":
         output.write(_unified_diff(result))
@@ -169,7 +181,7 @@ def _report(result: RunResult, options: dict, configured_format: str | None) -> 
         output.write(_render_diagnostics(result, options, configured_format))
     text_output = output_format in TEXT_FORMATS and not (options["statistics"] and output_format == "json")
     if not (options["quiet"] or options["silent"]) and text_output:
-        output.write(
+        summary.write(
             summary_lines(
                 remaining=diagnostics,
                 fixed=fixed,
@@ -182,6 +194,8 @@ def _report(result: RunResult, options: dict, configured_format: str | None) -> 
             )
         )
     output.close()
+    if summary is not output:
+        summary.close()
     return _exit_code(result, options, mode)
 
 
@@ -245,19 +259,30 @@ def _display_path(path: Path) -> str:
 
 
 def _check_stdin(linter: Linter, filename: Path, options: dict, settings) -> int:
+    """Check the source on standard input as if it were ``filename`` of its project.
+
+    As ``ruff check --stdin-filename``: in check mode the report goes to standard output; with
+    ``--fix``/``--fix-only`` the fixed source goes to standard output (nothing is written to
+    disk) and the remaining diagnostics and closing lines to standard error; with ``--diff``
+    the diff goes to standard output and the closing lines to standard error.
+    """
     data = sys.stdin.buffer.read()
-    source = decode_source(filename.resolve(), data)
-    fixing = linter.options.fix
-    if fixing:
-        # Editors expect the fixed source on stdout and nothing written to disk.
-        linter.options = RunOptions(**{**linter.options.__dict__, "fix": False, "diff": True})
-    result = linter.process(SourceFile(filename.resolve(), source.text, source.encoding, source.bom))
+    path = filename.resolve()
+    source = decode_source(path, data)
+    mode = _mode(options)
+    if settings.force_exclude and is_force_excluded(path, settings, settings.project_root or path.parent):
+        result = FileResult(path=path, original=source.text, text=source.text)
+    else:
+        if mode in ("fix", "fix-only"):
+            linter.options = dataclasses.replace(linter.options, fix=False, diff=True)
+        result = linter.process(SourceFile(path, source.text, source.encoding, source.bom))
     run = RunResult(files=[result])
-    if fixing:
-        sys.stdout.write(result.text)
-        sys.stdout.flush()
-        code = _exit_code(run, {**options, "output_file": None}, "fix")
-        return code
+    if mode in ("fix", "fix-only"):
+        sys.stdout.buffer.write(source.encode(result.text) if result.changed else data)
+        sys.stdout.buffer.flush()
+        return _report(run, options, settings.output_format, stream=sys.stderr)
+    if mode == "diff":
+        return _report(run, options, settings.output_format, summary_stream=sys.stderr)
     return _report(run, options, settings.output_format)
 
 
@@ -286,8 +311,9 @@ def _add_noqa(result: RunResult, *, quiet: bool = False) -> int:
 class _Output:
     """Standard output or ``--output-file``."""
 
-    def __init__(self, options: dict) -> None:
+    def __init__(self, options: dict, stream: TextIO | None = None) -> None:
         self.path: Path | None = options["output_file"]
+        self.stream = stream
         self.parts: list[str] = []
 
     def write(self, text: str) -> None:
@@ -296,8 +322,9 @@ class _Output:
     def close(self) -> None:
         text = "".join(self.parts)
         if self.path is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            stream = self.stream or sys.stdout
+            stream.write(text)
+            stream.flush()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(text, encoding="utf-8")

@@ -219,3 +219,9 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> 
 def project_files(root: Path, settings: Settings) -> list[Path]:
     """Every Python file of the project, for the cross-file index."""
     return list(discover_files([root], settings, root=root).files)
+
+
+def is_force_excluded(path: Path, settings: Settings, root: Path) -> bool:
+    """Whether ``--force-exclude`` keeps ``path`` (which need not exist) from being checked,
+    as it would when the path is given on the command line (``--stdin-filename``)."""
+    return not _Walker(settings, root.resolve()).explicit_file(path)

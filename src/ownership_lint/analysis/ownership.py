@@ -1,7 +1,8 @@
 """Data-layer ownership: queries and their owner filters, lookups by id and the owner checks
 that follow them, created objects and their owner assignment.
 
-Everything here works on one function body; whether a value is trusted is asked of a
+Everything here works on one function body (a lookup may also be a call to a project function
+that returns an object it loaded unchecked); whether a value is trusted is asked of a
 ``Trust`` callback the caller supplies (a route knows its identity and its owner checks, a crud
 function trusts its own parameters).
 """
@@ -13,7 +14,15 @@ import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from .checks import find_owner_checks, is_mismatch_test, is_match_test, root_name, stops_request, unwrap_conversion
+from .checks import (
+    Operand,
+    find_owner_checks,
+    is_match_test,
+    is_mismatch_test,
+    root_name,
+    stops_request,
+    unwrap_conversion,
+)
 from .models import OwnedModel
 from .project import ClassSymbol, FunctionSymbol, Module
 from .queries import Queries
@@ -147,10 +156,9 @@ class FunctionData:
         object lookup. ``select(Task.title)``, ``select(func.count()).select_from(Task)`` read
         values: fetched one at a time they are still unfiltered queries."""
         base = chain.base
-        if chain.kind not in ("select", "query") or isinstance(base.func, ast.Attribute) and base.func.attr == "select_from":
+        if chain.kind not in ("select", "query") or _method_name(base) == "select_from" or not base.args:
             return False
-        first = base.args[0] if base.args else None
-        return first is not None and self.queries.models.owned(self.index.resolve(self.module, first)) is not None
+        return self.queries.models.owned(self.index.resolve(self.module, base.args[0])) is not None
 
     def _method_chain(self, node: ast.expr) -> Iterator[ast.Call]:
         """``x.where(...).order_by(...)``: the calls made on ``node``, innermost first."""
@@ -216,8 +224,7 @@ class FunctionData:
         return [
             node
             for node in ast.walk(self.function)
-            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
-            and node.lineno > end
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) and node.lineno > end
         ]
 
     def superuser_guard(self, node: ast.AST) -> str | None:
@@ -321,7 +328,7 @@ class FunctionData:
         )
 
     def _lookup(self, node: ast.expr, model: OwnedModel, model_expr: ast.expr, filtered: bool) -> Lookup:
-        outer = self._outermost(node)
+        outer = self._awaited(node)
         statement = self.statement_of(node)
         return Lookup(
             call=outer,
@@ -332,6 +339,12 @@ class FunctionData:
             filtered=filtered,
             superuser_guard=self.superuser_guard(node),
         )
+
+    def _awaited(self, node: ast.expr) -> ast.expr:
+        """``await session.get(...)`` for ``session.get(...)``: the object itself. An attribute
+        of it (``session.get(...).title``) or a container around it is not the object."""
+        parent = self.parents.get(id(node))
+        return parent if isinstance(parent, ast.Await) else node
 
     def _outermost(self, node: ast.expr) -> ast.expr:
         """Climb the expression to the value a statement binds or returns."""
@@ -365,7 +378,7 @@ class FunctionData:
         return self._checked_by_helper(name, after)
 
     def _returns_only_when_owned(
-        self, statements: list[ast.stmt], is_owner_attr: Callable[[ast.expr], bool], owner_operand: Callable[[ast.expr], bool]
+        self, statements: list[ast.stmt], is_owner_attr: Operand, owner_operand: Operand
     ) -> bool:
         """``if task and task.user_id == user_id: return task`` followed by a ``raise``."""
         for statement in statements:
@@ -472,6 +485,10 @@ def request_model_declares(queries: Queries, module: Module, annotation: ast.exp
     return field_name in queries.models.fields(symbol)
 
 
+def _method_name(call: ast.Call) -> str | None:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
 def _is_add(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr in ("add", "add_all")
 
@@ -496,18 +513,13 @@ def _chain_root(call: ast.Call) -> str | None:
 
 
 def _assigned_variable(statement: ast.stmt, value: ast.expr) -> str | None:
-    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+    """The name bound to exactly ``value``; not to a list, dict or attribute built from it."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and statement.value is value:
         target = statement.targets[0]
-        if isinstance(target, ast.Name) and _contains(statement.value, value):
-            return target.id
-    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-        if statement.value is not None and _contains(statement.value, value):
-            return statement.target.id
+        return target.id if isinstance(target, ast.Name) else None
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is value:
+        return statement.target.id
     return None
-
-
-def _contains(tree: ast.AST, node: ast.AST) -> bool:
-    return any(child is node for child in ast.walk(tree))
 
 
 def _following_statement(function: Function, statement: ast.stmt) -> ast.stmt | None:

@@ -84,15 +84,13 @@ def raises_anything(body: list[ast.stmt] | tuple[ast.stmt, ...]) -> bool:
 
 def own_nodes_of(statement: ast.AST) -> Iterator[ast.AST]:
     """The statement and every node in it, not entering nested functions, lambdas or classes."""
-    yield statement
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-        return
-    yield from own_nodes(_Holder(statement))
-
-
-class _Holder:
-    def __init__(self, statement: ast.AST) -> None:
-        self.body = list(ast.iter_child_nodes(statement))
+    stack = [statement]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def status_replacement(ctx: ModuleContext, original: ast.expr, code: int) -> str:
@@ -131,6 +129,7 @@ class FailureBranch:
     body: tuple[ast.stmt, ...]  # the statements that run on the failure
     subject: str | None = None  # the object's variable (object and not-found checks)
     model: str | None = None  # the object's class name when known ("Task")
+    pure: bool = True  # the test is only the check (no ``or task.deleted`` beside it)
 
     @property
     def status(self) -> int:
@@ -171,7 +170,8 @@ def failure_branches(ctx: ModuleContext, route: RouteModel) -> list[FailureBranc
             continue
         for name, (line, model) in fetched.items():
             if node.lineno > line and tests_missing(node.test, name):
-                found.append(FailureBranch(NOT_FOUND, node, tuple(node.body), name, model))
+                pure = _only_missing(node.test, name)
+                found.append(FailureBranch(NOT_FOUND, node, tuple(node.body), name, model, pure))
                 break
     return found
 
@@ -226,6 +226,12 @@ def tests_missing(test: ast.expr, name: str) -> bool:
             isinstance(s, ast.Constant) and s.value is None for s in sides
         )
     return False
+
+
+def _only_missing(test: ast.expr, name: str) -> bool:
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return all(_only_missing(value, name) for value in test.values)
+    return tests_missing(test, name)
 
 
 _SINGLE_ROW = frozenset(
@@ -394,6 +400,23 @@ def sets_status_code(body: list[ast.stmt] | tuple[ast.stmt, ...]) -> bool:
     return False
 
 
+ERROR_KEYS = frozenset({"detail", "error", "errors", "message", "msg", "reason"})
+
+
+def is_error_value(ctx: ModuleContext, value: ast.expr | None) -> bool:
+    """A returned value that reads as an error signal: nothing (``return``, ``return None``),
+    a string, a dict with an error key (``{"detail": ...}``, ``{"error": ...}``), or a
+    response without ``status_code=`` whose body is one of those."""
+    if value is None or (isinstance(value, ast.Constant) and (value.value is None or isinstance(value.value, str))):
+        return True
+    if isinstance(value, ast.Dict):
+        return any(isinstance(key, ast.Constant) and key.value in ERROR_KEYS for key in value.keys)
+    if is_response_call(ctx, value):
+        content = response_content(value)  # type: ignore[arg-type]
+        return content is None or is_error_value(ctx, content)
+    return False
+
+
 def message_of(ctx: ModuleContext, value: ast.expr | None) -> str | None:
     """The string under ``detail``/``error``/``message`` of a returned dict or response body."""
     if value is None:
@@ -536,9 +559,10 @@ def request_names(ctx: ModuleContext, route: RouteModel) -> frozenset[str]:
     assigned (transitively) from them."""
     names = set(route.request_inputs)
     for name, (arg, _default) in route.parameters.items():
-        if name == "request":
-            names.add(name)
-        elif arg.annotation is not None and ctx.index.qualname(ctx.module, arg.annotation) in REQUEST_CLASSES:
+        annotation = arg.annotation
+        if name == "request" or (
+            annotation is not None and ctx.index.qualname(ctx.module, annotation) in REQUEST_CLASSES
+        ):
             names.add(name)
     bindings: list[tuple[list[ast.expr], ast.expr]] = []
     for node in own_nodes(route.node):
@@ -716,6 +740,48 @@ def _type_name(ctx: ModuleContext, expr: ast.expr) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Validation failures answered with the wrong status (OWN405; OWN406 defers to it)
+
+
+def is_wrong_validation_status(status: int) -> bool:
+    """400 or a 5xx: the statuses OWN405 turns into 422."""
+    return status == 400 or 500 <= status <= 599
+
+
+def validation_findings(ctx: ModuleContext) -> Iterator[tuple[ast.expr, int, str]]:
+    """(status node, status, what failed) for every validation failure answered with 400/5xx."""
+    for route in ctx.routes:
+        names = request_names(ctx, route)
+        for try_node, handler in handlers_of(route.node):
+            caught = caught_types(ctx, handler)
+            if not any(name in VALIDATION_ERRORS or name in VALUE_ERRORS for name in caught):
+                continue
+            if not parses_request_data(ctx, try_node.body, names):
+                continue
+            label = ", ".join(name.rsplit(".", 1)[-1] for name in caught)
+            for found in status_raises(ctx, handler.body):
+                if is_wrong_validation_status(found.status):
+                    yield found.status_node, found.status, label
+            yield from _returned_statuses(ctx, handler.body, label)
+    handlers = exception_handler_types(ctx)
+    for function in module_functions(ctx.module):
+        types = handlers.get(id(function), [])
+        if not any(name in VALIDATION_ERRORS for name in types):
+            continue
+        label = ", ".join(name.rsplit(".", 1)[-1] for name in types)
+        yield from _returned_statuses(ctx, function.body, label)
+
+
+def _returned_statuses(ctx: ModuleContext, body: list[ast.stmt], label: str) -> Iterator[tuple[ast.expr, int, str]]:
+    for statement in body:
+        for node in own_nodes_of(statement):
+            if isinstance(node, ast.Return) and node.value is not None and is_response_call(ctx, node.value):
+                status_node, status = response_status(ctx, node.value)  # type: ignore[arg-type]
+                if status_node is not None and status is not None and is_wrong_validation_status(status):
+                    yield status_node, status, label
+
+
+# ---------------------------------------------------------------------------------------------
 # Response schemas and returned models
 
 
@@ -878,19 +944,37 @@ def _entity_query(
     return None
 
 
-def find_schema(ctx: ModuleContext, model_name: str) -> ClassSymbol | None:
-    """A non-table ``<Model>Read`` or ``<Model>Public`` class of the project (byte scan first)."""
+def find_schema(ctx: ModuleContext, model: OwnedModel) -> ClassSymbol | None:
+    """A non-table ``<Model>Read`` or ``<Model>Public`` class of the project."""
     for suffix in ("Read", "Public"):
-        name = f"{model_name}{suffix}"
-        candidates = [ctx.module] if name in ctx.module.classes else []
-        candidates += list(ctx.index.modules_mentioning(f"class {name}".encode()))
-        for module in candidates:
-            node = module.classes.get(name)
-            if node is None:
-                continue
-            symbol = ClassSymbol(module, node)
-            if not ctx.analysis.models.is_table(symbol):
-                return symbol
+        found = find_class(ctx, f"{model.name}{suffix}", [model.cls.module])
+        if found is not None and not ctx.analysis.models.is_table(found):
+            return found
+    return None
+
+
+def find_class(ctx: ModuleContext, name: str, near: list[Module]) -> ClassSymbol | None:
+    """A project class called ``name``: looked up first in the current module, ``near`` and
+    the modules they import (no scan), then by a byte scan of the project."""
+    candidates: list[Module] = [ctx.module, *near]
+    for module in [ctx.module, *near]:
+        for target in module.imports.values():
+            symbol = ctx.index.resolve_qualified(target)
+            owner = getattr(symbol, "module", None)
+            if isinstance(owner, Module):
+                candidates.append(owner)
+    seen: set[int] = set()
+    for module in candidates:
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        node = module.classes.get(name)
+        if node is not None:
+            return ClassSymbol(module, node)
+    for module in ctx.index.modules_mentioning(f"class {name}".encode()):
+        node = module.classes.get(name)
+        if node is not None:
+            return ClassSymbol(module, node)
     return None
 
 
@@ -973,13 +1057,10 @@ def related_owned_models(ctx: ModuleContext, route: RouteModel, cls: ClassSymbol
                           name[len(suffix):] if name.startswith(suffix) else None):
             if not candidate or not candidate[0].isupper():
                 continue
-            for module in [cls.module, *ctx.index.modules_mentioning(f"class {candidate}(".encode())]:
-                node = module.classes.get(candidate)
-                if node is not None:
-                    model = owned_table(ctx, ClassSymbol(module, node))
-                    if model is not None:
-                        found.append(model)
-                        break
+            symbol = find_class(ctx, candidate, [cls.module])
+            model = owned_table(ctx, symbol) if symbol is not None else None
+            if model is not None:
+                found.append(model)
     unique: dict[tuple[int, str], OwnedModel] = {}
     for model in found:
         unique.setdefault((id(model.cls.node), model.owner_field), model)
@@ -991,10 +1072,10 @@ def declared_fields(ctx: ModuleContext, cls: ClassSymbol) -> set[str]:
 
 
 __all__ = [
-    "FailureBranch",
     "NOT_FOUND",
     "OBJECT_OWNER",
     "PATH_OWNER",
+    "FailureBranch",
     "RequestModel",
     "ReturnedModel",
     "StatusRaise",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
-from ..analysis.ownership import Lookup
+from ..analysis.ownership import Function, Lookup
+from ..analysis.project import FunctionSymbol
 from ..fixes.actions import (
     FixAction,
     InsertStatementsAfter,
@@ -16,6 +18,16 @@ from ..fixes.actions import (
 )
 from ..fixes.guards import if_raise, raise_http_exception
 from ..rule import FixPlan
+
+
+def helper_functions(ctx: ModuleContext) -> Iterator[Function]:
+    """The module's functions that are not routes (crud, services, scripts)."""
+    route_nodes = {id(route.node) for route in ctx.routes}
+    return (f for f in ctx.module.structure.functions if id(f) not in route_nodes)
+
+
+def called_by_routes(ctx: ModuleContext, function: Function) -> bool:
+    return ctx.analysis.called_by_routes(FunctionSymbol(ctx.module, function))
 
 
 def statement_source(ctx: ModuleContext, statement: ast.stmt) -> str:

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import FunctionData, QueryChain
-from ..analysis.project import FunctionSymbol
 from ..fixes.actions import AppendMethodCall, span_of
 from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
+from ._data import called_by_routes, helper_functions
 
 
 class UnfilteredOwnedQuery(Rule):
@@ -81,20 +81,16 @@ class UnfilteredOwnedQuery(Rule):
     markers = (*ROUTE_MARKERS, *QUERY_MARKERS)
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
-        route_nodes = set()
         for route in ctx.routes:
-            route_nodes.add(id(route.node))
             if route.is_admin:
                 continue
             identity = frozenset({route.identity.param} if route.identity else ())
             for chain in _unfiltered(route.data.chains(), identity):
                 yield self._violation(ctx, chain, _fix(ctx, route, chain))
-        for function in ctx.module.structure.functions:
-            if id(function) in route_nodes:
-                continue
+        for function in helper_functions(ctx):
             data = FunctionData(ctx.analysis.queries, ctx.module, function)
             unfiltered = _unfiltered(data.chains(), _parameter_names(function))
-            if unfiltered and ctx.analysis.called_by_routes(FunctionSymbol(ctx.module, function)):
+            if unfiltered and called_by_routes(ctx, function):
                 for chain in unfiltered:
                     yield self._violation(ctx, chain, None)
 

@@ -500,6 +500,32 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
             },
         ),
         Case(
+            id="an attribute of the object or a list of objects: reported, no fix to guess",
+            source="""
+            from fastapi import APIRouter, Depends
+
+            from db import get_db
+            from dependencies import get_current_user
+            from models import Task
+
+            router = APIRouter()
+
+
+            @router.get("/tasks/{task_id}/title")
+            def task_title(task_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                title = db.get(Task, task_id).title
+                return {"title": title}
+
+
+            @router.get("/tasks/batch")
+            def tasks(ids: list[str], current_user: str = Depends(get_current_user), db=Depends(get_db)):
+                found = [db.get(Task, task_id) for task_id in ids]
+                return found
+            """,
+            fixed=None,
+            files=SEED_PROJECT,
+        ),
+        Case(
             id="crud helper that loads by id and returns the object",
             source="""
             from fastapi import APIRouter, Depends

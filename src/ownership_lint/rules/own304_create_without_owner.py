@@ -5,18 +5,22 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from ..analysis.checks import root_name
 from ..analysis.context import ModuleContext, RouteModel
-from ..analysis.ownership import Creation, request_model_declares
-from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, Rule, Violation
+from ..analysis.dependencies import function_parameters
+from ..analysis.ownership import Creation, Function, FunctionData, request_model_declares
+from ..analysis.project import ClassSymbol
+from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
+from ._data import called_by_routes, helper_functions
 from .own303_owner_filter_from_untrusted_input import owner_assignment_fix
 
 
 class CreateWithoutOwner(Rule):
     """## What it does
-    Checks for routes that create an object of a user-owned model (`Task(...)`,
-    `Task.model_validate(...)`, `Task.from_orm(...)`) and add it to the session without
-    setting its owner column.
+    Checks for routes, and project functions routes call (crud modules, services), that create
+    an object of a user-owned model (`Task(...)`, `Task.model_validate(...)`,
+    `Task.from_orm(...)`) and add it to the session without setting its owner column.
 
     ## Why is this bad?
     The row is stored with no owner (or a column default), so it either belongs to nobody —
@@ -43,7 +47,11 @@ class CreateWithoutOwner(Rule):
     ## Fix safety
     The fix is safe: it inserts `db_task.<owner> = <owner value>` right after construction, with
     the path `user_id` once an owner check dominates it, else the identity. No fix when the
-    object is not bound to a variable or no trusted owner value is in scope.
+    object is not bound to a variable or no trusted owner value is in scope (a crud function:
+    the owner is the caller's to pass, e.g. `Item.model_validate(item_in, update={"owner_id":
+    owner_id})` as in the full-stack template). In a crud function, an object unpacked from a
+    parameter whose annotation is unknown or declares the owner is left alone: the owner may
+    come from the caller.
 
     ## Options
     - `owner-fields`
@@ -60,7 +68,7 @@ class CreateWithoutOwner(Rule):
     summary = "Owned object is created without setting its owner"
     message_formats = ("`{model}` is created without setting `{owner}`",)
     fix_availability = FixAvailability.SOMETIMES
-    markers = (*ROUTE_MARKERS, *QUERY_MARKERS)
+    markers = (*ROUTE_MARKERS, *QUERY_MARKERS, b".add(", b".add_all(")
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for route in ctx.routes:
@@ -71,13 +79,15 @@ class CreateWithoutOwner(Rule):
                     continue
                 if _owner_may_come_from(ctx, route, creation):
                     continue
-                model = ast.unparse(creation.model_expr)
                 fix = owner_assignment_fix(ctx, route, creation)
-                yield Violation(
-                    node=creation.call,
-                    message=f"`{model}` is created without setting `{creation.model.owner_field}`",
-                    fix=fix,
-                )
+                yield _violation(creation, fix)
+        for function in helper_functions(ctx):
+            data = FunctionData(ctx.analysis.queries, ctx.module, function)
+            ownerless = [c for c in data.creations() if c.added and not c.owner_values]
+            if ownerless and called_by_routes(ctx, function):
+                for creation in ownerless:
+                    if _unpacks_known_models(ctx, function, creation):
+                        yield _violation(creation, None)
 
     VALID = (
         Case(
@@ -129,6 +139,34 @@ class CreateWithoutOwner(Rule):
                 return Task(title=title)
             """,
             files=SEED_PROJECT,
+        ),
+        Case(
+            id="crud function given the owner by the route, as in the full-stack template",
+            path="crud.py",
+            source="""
+            from models import Task, TaskCreate
+
+            def create_task(session, task_in: TaskCreate, owner_id: str) -> Task:
+                db_task = Task.model_validate(task_in, update={"user_id": owner_id})
+                session.add(db_task)
+                session.commit()
+                return db_task
+            """,
+            files={
+                **SEED_PROJECT,
+                "models.py": SEED_PROJECT["models.py"] + "\n\nclass TaskCreate(SQLModel):\n    title: str\n",
+                "routes.py": """
+                from fastapi import APIRouter
+                import crud
+                from deps import CurrentUser, SessionDep
+                from models import TaskCreate
+                router = APIRouter()
+
+                @router.post("/tasks")
+                def create(task_in: TaskCreate, current_user: CurrentUser, db: SessionDep):
+                    return crud.create_task(db, task_in, current_user)
+                """,
+            },
         ),
     )
 
@@ -182,7 +220,60 @@ class CreateWithoutOwner(Rule):
             """,
             files=SEED_PROJECT,
         ),
+        Case(
+            id="crud function called by a route creates the object without its owner",
+            path="crud.py",
+            source="""
+            from models import Task, TaskCreate
+
+            def create_task(session, task_in: TaskCreate, owner_id: str) -> Task:
+                db_task = Task.model_validate(task_in)
+                session.add(db_task)
+                session.commit()
+                return db_task
+            """,
+            fixed=None,
+            files={
+                **SEED_PROJECT,
+                "models.py": SEED_PROJECT["models.py"] + "\n\nclass TaskCreate(SQLModel):\n    title: str\n",
+                "routes.py": """
+                from fastapi import APIRouter
+                import crud
+                from deps import CurrentUser, SessionDep
+                from models import TaskCreate
+                router = APIRouter()
+
+                @router.post("/tasks")
+                def create(task_in: TaskCreate, current_user: CurrentUser, db: SessionDep):
+                    return crud.create_task(db, task_in, current_user)
+                """,
+            },
+        ),
     )
+
+
+def _violation(creation: Creation, fix: FixPlan | None) -> Violation:
+    model = ast.unparse(creation.model_expr)
+    return Violation(
+        node=creation.call,
+        message=f"`{model}` is created without setting `{creation.model.owner_field}`",
+        fix=fix,
+    )
+
+
+def _unpacks_known_models(ctx: ModuleContext, function: Function, creation: Creation) -> bool:
+    """Every value unpacked into the object is a parameter annotated with a model that has no
+    owner field."""
+    annotations = {arg.arg: arg.annotation for arg, _ in function_parameters(function)}
+    for source in creation.unpacked:
+        annotation = annotations.get(root_name(source) or "")
+        if annotation is None or request_model_declares(
+            ctx.analysis.queries, ctx.module, annotation, creation.model.owner_field
+        ):
+            return False
+        if not isinstance(ctx.index.resolve(ctx.module, annotation), ClassSymbol):
+            return False
+    return True
 
 
 def _owner_may_come_from(ctx: ModuleContext, route: RouteModel, creation: Creation) -> bool:

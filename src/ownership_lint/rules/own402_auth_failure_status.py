@@ -32,7 +32,7 @@ from ..analysis.tokens import (
 from ..fixes.actions import AddKeywordArgument, FixAction, ReplaceExpression, span_of
 from ..fixes.auth_errors import BEARER_HEADERS, source_of
 from ..fixes.guards import status_code_expr
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import AUTH_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import DEPENDENCIES_PY
 
 _INVALID_TOKEN = "an invalid token"
@@ -111,6 +111,7 @@ class AuthFailureStatus(Rule):
 
     code = "OWN402"
     name = "auth-failure-status"
+    markers = AUTH_MARKERS
     summary = "Auth dependency rejects a bad token with a status other than 401"
     message_formats = ("`{function}` answers {failure} with {status} instead of 401",)
     fix_availability = FixAvailability.SOMETIMES

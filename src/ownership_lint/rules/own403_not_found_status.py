@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext
-from ..analysis.responses import NOT_FOUND, failure_branches, status_raises, status_replacement
+from ..analysis.responses import (
+    NOT_FOUND,
+    failure_branches,
+    status_raises,
+    status_replacement,
+)
 from ..fixes.actions import ReplaceExpression, span_of
 from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
@@ -30,6 +35,10 @@ class NotFoundStatus(Rule):
     user out), a 403 that the object exists but is off limits — which, for an id another user
     owns, confirms the id is valid (OWASP API1:2023 recommends answering both cases alike), and
     a 500 pages the on-call engineer for a normal client mistake.
+
+    Only a test that is nothing but the missing check is judged: with another condition beside
+    it (`if task is None or task.deleted_at:` raising 410 Gone) the status may be answering
+    that other condition.
 
     A not-found check combined with the owner comparison (`if task is None or task.user_id !=
     user_id`) is an owner check: its status is OWN401's concern (404 or 403). A not-found
@@ -73,7 +82,7 @@ class NotFoundStatus(Rule):
         seen: set[int] = set()
         for route in ctx.routes:
             for branch in failure_branches(ctx, route):
-                if branch.kind != NOT_FOUND:
+                if branch.kind != NOT_FOUND or not branch.pure:
                     continue
                 for found in status_raises(ctx, branch.body):
                     if found.status == 404 or id(found.status_node) in seen:
@@ -133,6 +142,24 @@ class NotFoundStatus(Rule):
                 "models.py": SEED_PROJECT["models.py"]
                 + "\n\nclass User(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n    email: str\n",
             },
+        ),
+        Case(
+            id="missing or soft-deleted answered 410",
+            source="""
+            from deps import CurrentUser, SessionDep
+            from fastapi import APIRouter, HTTPException
+            from sqlmodel import select
+            from models import Task
+            router = APIRouter()
+
+            @router.get("/tasks/{task_id}")
+            def read(task_id: str, current_user: CurrentUser, db: SessionDep):
+                task = db.exec(select(Task).where(Task.id == task_id, Task.user_id == current_user)).first()
+                if task is None or task.title == "":
+                    raise HTTPException(410, "Task was deleted")
+                return {"title": task.title}
+            """,
+            files=SEED_PROJECT,
         ),
         Case(
             id="combined owner check is OWN401's",

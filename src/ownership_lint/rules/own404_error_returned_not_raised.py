@@ -11,6 +11,7 @@ from ..analysis.responses import (
     FailureBranch,
     answers_with_status,
     failure_branches,
+    is_error_value,
     message_of,
     own_nodes_of,
     raises_anything,
@@ -47,8 +48,13 @@ class ErrorReturnedNotRaised(Rule):
     response validation and turn into a 500. The branch is also often written as a
     "soft deny" that later code does not expect, so the route keeps running on another path.
 
-    A branch that returns a response carrying its own status (`JSONResponse(status_code=403,
-    ...)`, a `RedirectResponse`) or that sets `response.status_code` first is not reported.
+    A returned value counts as an error signal when it is nothing (`return`, `return None`), a
+    string, a dict with a `"detail"`, `"error"`, `"errors"`, `"message"`, `"msg"` or `"reason"`
+    key, or a response without `status_code=` whose body is one of those. Other values are a
+    deliberate alternative answer, not an error (a public profile for another user, an empty
+    list as a silent denial) and are not reported. A branch that returns a response carrying
+    its own status (`JSONResponse(status_code=403, ...)`, a `RedirectResponse`) or that sets
+    `response.status_code` first is not reported either.
     A branch that neither raises nor returns is OWN203's finding; a branch that raises the wrong
     status is OWN401's or OWN403's.
 
@@ -109,7 +115,7 @@ class ErrorReturnedNotRaised(Rule):
                     for node in own_nodes_of(statement):
                         if not isinstance(node, ast.Return) or id(node) in seen:
                             continue
-                        if answers_with_status(ctx, node.value):
+                        if answers_with_status(ctx, node.value) or not is_error_value(ctx, node.value):
                             continue
                         seen.add(id(node))
                         yield _violation(ctx, branch, node)
@@ -150,6 +156,21 @@ class ErrorReturnedNotRaised(Rule):
                     response.status_code = 404
                     return {"detail": "Task not found"}
                 return task
+            """,
+            files=SEED_PROJECT,
+        ),
+        Case(
+            id="another user gets the public view, not an error",
+            source="""
+            from deps import CurrentUser
+            from fastapi import APIRouter
+            router = APIRouter(prefix="/api/{user_id}")
+
+            @router.get("/profile")
+            def profile(user_id: str, current_user: CurrentUser):
+                if current_user != user_id:
+                    return {"id": user_id, "public": True}
+                return {"id": user_id, "public": False, "email": "me@example.com"}
             """,
             files=SEED_PROJECT,
         ),

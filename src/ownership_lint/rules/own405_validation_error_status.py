@@ -2,66 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext
-from ..analysis.responses import (
-    VALIDATION_ERRORS,
-    VALUE_ERRORS,
-    caught_types,
-    exception_handler_types,
-    handlers_of,
-    is_response_call,
-    module_functions,
-    own_nodes_of,
-    parses_request_data,
-    request_names,
-    response_status,
-    status_raises,
-    status_replacement,
-)
+from ..analysis.responses import status_replacement, validation_findings
 from ..fixes.actions import ReplaceExpression, span_of
 from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
-
-
-def is_wrong_validation_status(status: int) -> bool:
-    """400 or a 5xx: the statuses this rule turns into 422."""
-    return status == 400 or 500 <= status <= 599
-
-
-def validation_findings(ctx: ModuleContext) -> Iterator[tuple[ast.expr, int, str]]:
-    """(status node, status, what failed) for every validation failure answered with 400/5xx."""
-    for route in ctx.routes:
-        names = request_names(ctx, route)
-        for try_node, handler in handlers_of(route.node):
-            caught = caught_types(ctx, handler)
-            if not any(name in VALIDATION_ERRORS or name in VALUE_ERRORS for name in caught):
-                continue
-            if not parses_request_data(ctx, try_node.body, names):
-                continue
-            label = ", ".join(name.rsplit(".", 1)[-1] for name in caught)
-            for found in status_raises(ctx, handler.body):
-                if is_wrong_validation_status(found.status):
-                    yield found.status_node, found.status, label
-            yield from _returned_statuses(ctx, handler.body, label)
-    handlers = exception_handler_types(ctx)
-    for function in module_functions(ctx.module):
-        types = handlers.get(id(function), [])
-        if not any(name in VALIDATION_ERRORS for name in types):
-            continue
-        label = ", ".join(name.rsplit(".", 1)[-1] for name in types)
-        yield from _returned_statuses(ctx, function.body, label)
-
-
-def _returned_statuses(ctx: ModuleContext, body: list[ast.stmt], label: str) -> Iterator[tuple[ast.expr, int, str]]:
-    for statement in body:
-        for node in own_nodes_of(statement):
-            if isinstance(node, ast.Return) and node.value is not None and is_response_call(ctx, node.value):
-                status_node, status = response_status(ctx, node.value)  # type: ignore[arg-type]
-                if status_node is not None and status is not None and is_wrong_validation_status(status):
-                    yield status_node, status, label
 
 
 class ValidationErrorStatus(Rule):

@@ -22,12 +22,12 @@ from ..analysis.responses import (
     response_status,
     sets_status_code,
     uses_exception_text,
+    validation_findings,
 )
 from ..diagnostics import Applicability
 from ..fixes.actions import ReplaceExpression, span_of
 from ..fixes.guards import quote
 from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
-from .own405_validation_error_status import validation_findings
 
 GENERIC_DETAIL = "Internal server error"
 
@@ -122,21 +122,18 @@ class ExceptionDetailLeak(Rule):
                 leaks = list(_leaks(ctx, handler, internal, owned_by_405, answers=is_route))
                 for detail in leaks:
                     yield _leak_violation(ctx, detail, handler, caught)
-                if is_route and not leaks and any(name in BROAD_EXCEPTIONS for name in caught):
-                    if _swallows(ctx, handler):
-                        text = " and sends its text" if _returns_text(handler) else ""
-                        clause = f"except {_caught_label(caught)}" if handler.type is not None else "except:"
-                        yield Violation(
-                            node=handler.type or _except_keyword(handler),
-                            message=(
-                                f"`{clause}` swallows the error{text}; "
-                                "the route answers with a success status"
-                            ),
-                        )
+                broad = any(name in BROAD_EXCEPTIONS for name in caught)
+                if is_route and not leaks and broad and _swallows(ctx, handler):
+                    text = " and sends its text" if _returns_text(handler) else ""
+                    clause = f"except {_caught_label(caught)}" if handler.type is not None else "except:"
+                    yield Violation(
+                        node=handler.type or _except_keyword(handler),
+                        message=f"`{clause}` swallows the error{text}; the route answers with a success status",
+                    )
             if id(function) in handlers:
                 exc = _handler_exception_name(function)
                 internal = any(is_internal(name) for name in handlers[id(function)])
-                for detail in _returned_leaks(ctx, function.body, exc, internal, answers=True):
+                for detail in _returned_leaks(ctx, function.body, exc, internal, True, owned_by_405):
                     yield _leak_violation(ctx, detail, None, handlers[id(function)], exc)
 
     VALID = (

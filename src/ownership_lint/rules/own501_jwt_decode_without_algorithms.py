@@ -9,7 +9,7 @@ from ..analysis.context import ModuleContext
 from ..analysis.tokens import Function, JwtCall, binding_values, disabled_checks, jwt_calls
 from ..fixes.actions import AddKeywordArgument, ReplaceExpression, span_of
 from ..fixes.guards import quote
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import TOKEN_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 
 # python-jose's ``ALGORITHMS`` groups, by attribute name.
 _HMAC = ("HS256", "HS384", "HS512")
@@ -91,6 +91,7 @@ class JwtDecodeWithoutAlgorithms(Rule):
         "algorithm confusion lets a public key verify a forged HMAC token",
     )
     fix_availability = FixAvailability.SOMETIMES
+    markers = TOKEN_MARKERS
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
         for call, function in jwt_calls(ctx):

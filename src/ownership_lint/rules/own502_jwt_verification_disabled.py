@@ -17,7 +17,7 @@ from ..analysis.tokens import (
     disabled_checks,
     jwt_calls,
 )
-from ..rule import Case, Rule, Violation
+from ..rule import TOKEN_MARKERS, Case, Rule, Violation
 
 _UNVERIFIED = (Operation.UNVERIFIED_CLAIMS, Operation.UNVERIFIED_HEADER)
 
@@ -82,6 +82,7 @@ class JwtVerificationDisabled(Rule):
 
     code = "OWN502"
     name = "jwt-verification-disabled"
+    markers = TOKEN_MARKERS
     summary = "JWT verification is switched off"
     message_formats = (
         "`{call}` switches off `{option}`: {consequence}",

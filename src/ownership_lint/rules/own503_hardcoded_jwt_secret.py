@@ -13,7 +13,7 @@ from ..diagnostics import Applicability
 from ..fixes.actions import FixAction, ReplaceExpression, span_of
 from ..fixes.auth_errors import environ_lookup, source_of
 from ..fixes.guards import quote
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import TOKEN_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 
 _ENV_LOOKUPS = frozenset({"os.getenv", "os.environ.get"})
 _FIELD_FUNCTIONS = frozenset({"pydantic.Field", "pydantic.fields.Field", "sqlmodel.Field"})
@@ -96,6 +96,7 @@ class HardcodedJwtSecret(Rule):
 
     code = "OWN503"
     name = "hardcoded-jwt-secret"
+    markers = TOKEN_MARKERS
     summary = "JWT key is written in the code"
     message_formats = ("The key passed to `{call}` {how}",)
     fix_availability = FixAvailability.ALWAYS

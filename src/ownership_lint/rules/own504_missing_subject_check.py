@@ -24,7 +24,7 @@ from ..analysis.tokens import (
 )
 from ..fixes.actions import FixAction, InsertStatementsAfter, ReplaceExpression, ReplaceStatement, span_of
 from ..fixes.auth_errors import raise_unauthorized, source_of
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import AUTH_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import DEPENDENCIES_PY
 
 _FREE_NAMES = ("user_id", "subject", "token_subject")
@@ -103,6 +103,7 @@ class MissingSubjectCheck(Rule):
 
     code = "OWN504"
     name = "missing-subject-check"
+    markers = AUTH_MARKERS
     summary = "Token subject used without rejecting a missing one"
     message_formats = (
         "`{name}` can be None (the token has no `{claim}` claim) and is used without a check",

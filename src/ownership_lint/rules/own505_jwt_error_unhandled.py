@@ -23,7 +23,7 @@ from ..analysis.tokens import (
 )
 from ..fixes.actions import FixAction, ReplaceStatement, span_of
 from ..fixes.auth_errors import add_handler, raise_unauthorized, token_error_name, wrap_in_try
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import TOKEN_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import DEPENDENCIES_PY
 
 _WRAPPABLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return)
@@ -116,6 +116,7 @@ class JwtErrorUnhandled(Rule):
 
     code = "OWN505"
     name = "jwt-error-unhandled"
+    markers = TOKEN_MARKERS
     summary = "A bad token makes the JWT decode raise into a 500"
     message_formats = (
         "`{call}` raises on a bad token and nothing turns that into 401: the request answers 500",

@@ -17,7 +17,13 @@ from ..analysis.responses import (
     type_leaves,
 )
 from ..diagnostics import Applicability
-from ..fixes.actions import AddImport, AddKeywordArgument, FixAction, ReplaceExpression, span_of
+from ..fixes.actions import (
+    AddImport,
+    AddKeywordArgument,
+    FixAction,
+    ReplaceExpression,
+    span_of,
+)
 from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT, route_label
 
@@ -495,7 +501,7 @@ def _fix(
     node = declared[1] if isinstance(declared, tuple) and declared[0] != "annotation" else None
     if not any(registration is decorator for decorator in route.node.decorator_list):
         return node, None
-    schema = find_schema(ctx, returned.model.name)
+    schema = find_schema(ctx, returned.model)
     if schema is None:
         return node, None
     name, needs_import = local_name_of(ctx, schema)

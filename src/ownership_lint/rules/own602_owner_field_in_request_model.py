@@ -120,7 +120,9 @@ class OwnerFieldInRequestModel(Rule):
             if route.is_admin or not (set(route.route.methods) & _WRITE_METHODS):
                 continue
             for request in request_models(ctx, route):
-                fields = declared_fields(ctx, request.cls)
+                fields = declared_fields(ctx, request.cls) & set(ctx.settings.owner_fields)
+                if not fields:
+                    continue
                 owners = [
                     model.owner_field
                     for model in related_owned_models(ctx, route, request.cls)
