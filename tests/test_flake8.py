@@ -141,6 +141,13 @@ def test_flake8_options_from_setup_cfg(tmp_path: Path) -> None:
     assert routes(flake8(app, "."), "OWN101") == set()
 
 
+def test_flake8_ownership_config_option(tmp_path: Path) -> None:
+    app = copy_app("seed_app", tmp_path)
+    config = tmp_path / "team-ownership-lint.toml"
+    config.write_text('public-routes = ["/api/*/tasks", "/api/*/tasks/*"]\n')
+    assert routes(flake8(app, f"--ownership-config={config}", "."), "OWN101") == set()
+
+
 def test_bad_option_value_is_reported_not_a_crash(tmp_path: Path) -> None:
     app = copy_app("seed_app", tmp_path)
     command = [sys.executable, "-m", "flake8", "--select", "OWN", "--ownership-user-id-param=not an identifier", "."]

@@ -423,6 +423,25 @@ NEGATIVES = {
     ),
 }
 
+NEGATIVES["a name imported from a project module that does not define it"] = Case(
+    path="routes.py",
+    source="""
+    from fastapi import APIRouter, Depends
+    from sqlmodel import select
+
+    from deps import CurrentUser, SessionDep
+    from models import Item, ItemFilter
+
+    router = APIRouter()
+
+
+    @router.get("/items")
+    def items(session: SessionDep, current_user: CurrentUser, flt: ItemFilter = Depends(ItemFilter)):
+        return session.exec(select(Item).where(Item.title == flt.title, Item.owner_id == current_user.id)).all()
+    """,
+    files=TOKEN_PROJECT,
+)
+
 SQLALCHEMY_MIXIN = """
 from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column

@@ -28,6 +28,7 @@ import pytest
 
 from ownership_lint import lint_paths, lint_source, resolve_settings
 from ownership_lint.analysis.project import ProjectIndex
+from ownership_lint.engine import RunOptions
 from ownership_lint.newer_syntax import RUNNING_VERSION, lower_newer_syntax
 from ownership_lint.source import parse_module
 
@@ -165,6 +166,46 @@ def test_file_no_parser_accepts_is_a_syntax_error_and_the_run_goes_on(app: Path)
     broken = next(d for d in diagnostics if d["code"] is None)
     assert broken["message"] == f"SyntaxError: {expected.msg}"
     assert broken["name"] == "invalid-syntax"
+
+
+PEP758_DEPENDENCY = """\
+from fastapi import Depends, FastAPI, HTTPException
+from jose import ExpiredSignatureError, jwt
+
+app = FastAPI()
+KEY = __import__("os").environ["KEY"]
+
+
+def get_current_user(token: str) -> str:
+    try:
+        payload = jwt.decode(token, KEY, algorithms=["HS256"])
+    except ExpiredSignatureError, KeyError:
+        raise HTTPException(status_code=401, detail="Token expired")
+    return payload["sub"]
+
+
+@app.get("/me")
+def me(user: str = Depends(get_current_user)):
+    return user
+"""
+
+
+def test_fix_of_a_try_with_pep_758_handlers_matches_the_parenthesised_one(tmp_path: Path) -> None:
+    """A fix that rewrites the ``try`` statement itself (a handler added after the last one)."""
+    newer = "except ExpiredSignatureError, KeyError:"
+    older = "except (ExpiredSignatureError, KeyError):"
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (tmp_path / "newer.py").write_text(PEP758_DEPENDENCY, encoding="utf-8")
+    (tmp_path / "older.py").write_text(PEP758_DEPENDENCY.replace(newer, older), encoding="utf-8")
+    settings = resolve_settings(tmp_path, overrides={"select": ["OWN5"]})
+
+    lint_paths([tmp_path], settings, RunOptions(fix=True, unsafe_fixes=True))
+
+    fixed_newer = (tmp_path / "newer.py").read_text(encoding="utf-8")
+    fixed_older = (tmp_path / "older.py").read_text(encoding="utf-8")
+    assert fixed_older != PEP758_DEPENDENCY.replace(newer, older), "no fix to compare"
+    assert newer in fixed_newer
+    assert fixed_newer == fixed_older.replace(older, newer)
 
 
 @pytest.mark.parametrize(

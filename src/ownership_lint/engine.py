@@ -13,7 +13,7 @@ from .analysis.context import Analysis
 from .analysis.project import ProjectIndex
 from .diagnostics import Applicability, Diagnostic, Fix, Location
 from .discovery import discover_files, project_files
-from .settings import find_project_root
+from .settings import PROJECT_MARKERS, find_project_root
 from .noqa import parse_noqa
 from .registry import all_rules
 from .rule import FixPlan, Rule, Violation
@@ -129,8 +129,14 @@ class Linter:
         return [path for path in files if str(path).startswith(prefix)]
 
     def _nearest_root(self, directory: Path) -> Path:
+        """The nearest directory with a project marker; without one, the run's project root
+        (where the configuration was found, or the checked path), never the file's own
+        directory, so a tree without markers is still one project."""
         if directory not in self._roots:
-            self._roots[directory] = find_project_root(directory)
+            found = find_project_root(directory)
+            if not any((found / marker).exists() for marker in PROJECT_MARKERS):
+                found = self.settings.project_root or found
+            self._roots[directory] = found
         return self._roots[directory]
 
     # Entry points

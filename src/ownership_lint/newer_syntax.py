@@ -45,8 +45,8 @@ Edit = tuple[int, int, str]
 def lower_newer_syntax(text: str, target: tuple[int, int] = RUNNING_VERSION) -> str | None:
     """``text`` with the constructs ``target``'s grammar lacks rewritten as described above.
 
-    Returns ``text`` itself when there is nothing to rewrite and None when libcst cannot parse
-    it either. f- and t-strings are rewritten only when the running parser rejects them (so,
+    Returns ``text`` unchanged when there is nothing to rewrite and None when libcst cannot
+    parse it either. f- and t-strings are rewritten only when the running parser rejects them (so,
     with a ``target`` older than the running Python, a PEP 701 f-string is kept).
     """
     try:

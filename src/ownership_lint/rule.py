@@ -77,6 +77,8 @@ ROUTE_MARKERS = (b"router", b"Router", b"@app.", b"add_api_route", b"FastAPI")
 QUERY_MARKERS = (b"select(", b".query(", b"update(", b"delete(")
 TOKEN_MARKERS = (b"jwt", b"jose", b"JWT")
 AUTH_MARKERS = (*TOKEN_MARKERS, b"token", b"Token", b"credentials", b"OAuth2", b"Bearer", b"APIKey")
+# Status rules also look at guard dependencies and helpers that raise HTTPException.
+STATUS_MARKERS = (*ROUTE_MARKERS, b"HTTPException", b"Depends", b"Security")
 ANY_MARKERS = (
     *ROUTE_MARKERS, *QUERY_MARKERS, *TOKEN_MARKERS, b"fastapi", b"sqlmodel", b"sqlalchemy",
     b"Depends", b"Security", b"HTTPException",

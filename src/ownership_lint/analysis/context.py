@@ -299,13 +299,20 @@ class ModuleContext:
         return [RouteModel(route, self.analysis) for route in self.analysis.routers.routes(self.module)]
 
     @cached_property
-    def uses_status_module(self) -> bool:
-        """The file writes ``status.HTTP_403_FORBIDDEN`` rather than ``403``."""
+    def status_module_expr(self) -> str | None:
+        """How the file names ``fastapi.status`` when it writes ``status.HTTP_403_FORBIDDEN``
+        rather than ``403`` (``status``, ``fastapi.status``, an alias); None when it does not."""
+        if b"HTTP_" not in self.module.text.encode("utf-8", "surrogateescape"):
+            return None
         for node in ast.walk(self.module.tree):
             if isinstance(node, ast.Attribute) and node.attr.startswith("HTTP_"):
                 if self.index.qualname(self.module, node.value) in STATUS_MODULES:
-                    return True
-        return False
+                    return ast.unparse(node.value)
+        return None
+
+    @property
+    def uses_status_module(self) -> bool:
+        return self.status_module_expr is not None
 
     def local_name_for(self, qualnames: frozenset[str]) -> str | None:
         """The name this module already binds to one of ``qualnames``, if any."""

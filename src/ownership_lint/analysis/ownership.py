@@ -371,7 +371,8 @@ class FunctionData:
         )
         after = [s for s in self.statements if s.lineno > lookup.statement.lineno]
         for check in find_owner_checks(after, is_owner_attr, owner_operand):
-            if check.rejects:
+            # A branch that returns an error value is OWN404's finding, not a missing check.
+            if check.rejects or _returns(check.branch):
                 return True
         if self._returns_only_when_owned(after, is_owner_attr, owner_operand):
             return True
@@ -487,6 +488,10 @@ def request_model_declares(queries: Queries, module: Module, annotation: ast.exp
 
 def _method_name(call: ast.Call) -> str | None:
     return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+def _returns(statements: tuple[ast.stmt, ...]) -> bool:
+    return any(isinstance(node, ast.Return) for statement in statements for node in ast.walk(statement))
 
 
 def _is_add(call: ast.Call) -> bool:

@@ -138,6 +138,16 @@ class Structure:
         return self._walk(function)[1]
 
 
+def _shared_prefix(a: str, b: str) -> int:
+    """How many leading package components two dotted names share."""
+    count = 0
+    for left, right in zip(a.split("."), b.split(".")):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
 def _position(node: ast.AST) -> tuple[int, int]:
     return node.lineno, node.col_offset  # type: ignore[attr-defined]
 
@@ -238,7 +248,7 @@ class ProjectIndex:
             self._register(path)
         self._modules: dict[str, Module | None] = {}
         self._overrides: dict[Path, str] = {}
-        self._suffix_cache: dict[str, str | None] = {}
+        self._suffix_cache: dict[str, list[str]] = {}
         self._errors: dict[str, SyntaxError] = {}
         self._masks: dict[Path, int] = {}
         self._other_needles: dict[tuple[Path, bytes], bool] = {}
@@ -352,14 +362,18 @@ class ProjectIndex:
     def path_of(self, name: str) -> Path | None:
         return self._paths.get(name)
 
-    def find_module_name(self, dotted: str) -> str | None:
-        """The project module for an import, tolerating a project root above the package root."""
+    def find_module_name(self, dotted: str, near: str = "") -> str | None:
+        """The project module for an import, tolerating a project root above the package root
+        (``app.models`` is ``backend.app.models``). Among several candidates, the one sharing
+        the longest package prefix with the importing module ``near`` wins, then the shortest."""
         if dotted in self._paths:
             return dotted
         if dotted not in self._suffix_cache:
-            matches = [name for name in self._paths if name.endswith("." + dotted)]
-            self._suffix_cache[dotted] = min(matches, key=len) if matches else None
-        return self._suffix_cache[dotted]
+            self._suffix_cache[dotted] = [n for n in self._paths if n.endswith("." + dotted)]
+        matches = self._suffix_cache[dotted]
+        if len(matches) < 2:
+            return matches[0] if matches else None
+        return min(matches, key=lambda name: (-_shared_prefix(name, near), len(name), name))
 
     # Resolution
 
@@ -381,17 +395,17 @@ class ProjectIndex:
         if name in module.assignments:
             return ValueSymbol(module, name, module.assignments[name])
         if name in module.imports:
-            return self.resolve_qualified(module.imports[name], depth + 1)
+            return self.resolve_qualified(module.imports[name], depth + 1, module.name)
         if name in _BUILTINS:
             return External(f"builtins.{name}")
         return None
 
-    def resolve_qualified(self, dotted: str, depth: int = 0) -> Symbol | None:
+    def resolve_qualified(self, dotted: str, depth: int = 0, near: str = "") -> Symbol | None:
         if depth > _MAX_RESOLVE_DEPTH:
             return None
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
-            found = self.find_module_name(".".join(parts[:cut]))
+            found = self.find_module_name(".".join(parts[:cut]), near)
             if found is None:
                 continue
             module = self.module(found)
@@ -412,7 +426,7 @@ class ProjectIndex:
                 isinstance(found, External) and found.qualname.startswith("builtins.")
             ):
                 return found
-            return self.resolve_qualified(f"{base.module.name}.{attribute}", depth + 1)
+            return self.resolve_qualified(f"{base.module.name}.{attribute}", depth + 1, base.module.name)
         return None
 
     def qualname(self, module: Module, expr: ast.expr) -> str | None:

@@ -155,7 +155,7 @@ def failure_branches(ctx: ModuleContext, route: RouteModel) -> list[FailureBranc
     for node in own_nodes(route.node):
         if not isinstance(node, ast.If) or id(node) in seen:
             continue
-        owner_value = _owner_value_operand(route, node)
+        owner_value = _owner_value_operand(route, node, owner_side)
         if is_mismatch_test(node.test, owner_side, owner_value):
             subject = _subject(node.test, owner_side)
             found.append(
@@ -190,11 +190,17 @@ def _object_owner_operand(ctx: ModuleContext, route: RouteModel):
     return is_owner_attribute
 
 
-def _owner_value_operand(route: RouteModel, statement: ast.stmt):
+def _owner_value_operand(route: RouteModel, statement: ast.stmt, owner_side):
+    """The other side of an object owner check: the identity, the path user id, or a local
+    value — not request data, and not another object's owner column (``task.user_id !=
+    parent.user_id`` is a consistency check, whose 400/409/422 is not an authorization
+    answer)."""
     position = route.data.top_level_position(statement)
 
     def is_owner_value(expr: ast.expr) -> bool:
         if isinstance(unwrap_conversion(expr), ast.Constant) or root_name(expr) is None:
+            return False
+        if owner_side(expr):
             return False
         return route.trust(expr, position) is not Trust.UNTRUSTED
 

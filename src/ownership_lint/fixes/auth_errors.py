@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ..analysis.context import ModuleContext
 from ..analysis.tokens import JwtCall, Library, covering_errors
+from ..source import parse_module
 from .actions import AddImport, FixAction
 from .guards import http_exception_name, quote, status_code_expr
 
@@ -107,7 +108,7 @@ def add_handler(ctx: ModuleContext, try_statement: ast.Try, error: str, handler:
 
 def _keeps(code: str, unchanged: Callable[[ast.Try], bool]) -> bool:
     try:
-        tree = ast.parse(code)
+        tree = parse_module(code, "<fix>")
     except SyntaxError:
         return False
     first = tree.body[0] if tree.body else None

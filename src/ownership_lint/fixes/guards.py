@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from ..analysis.context import ModuleContext
-from ..analysis.names import HTTP_EXCEPTION, STATUS_MODULES
+from ..analysis.names import HTTP_EXCEPTION
 from .actions import AddImport, FixAction
 
 OWNER_MISMATCH_DETAIL = "Not authorized to access this user's data"
@@ -23,8 +23,8 @@ def http_exception_name(ctx: ModuleContext, imports: list[FixAction]) -> str:
 
 def status_code_expr(ctx: ModuleContext, code: int) -> str:
     """``status.HTTP_403_FORBIDDEN`` where the file uses ``fastapi.status``, else ``403``."""
-    if ctx.uses_status_module:
-        module = ctx.local_name_for(STATUS_MODULES) or "status"
+    module = ctx.status_module_expr
+    if module is not None:
         name = _STATUS_NAMES.get(code) or f"HTTP_{code}_{HTTPStatus(code).name}"
         return f"{module}.{name}"
     return str(code)

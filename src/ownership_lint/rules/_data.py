@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
-from ..analysis.ownership import Function, Lookup
+from ..analysis.ownership import Function, Lookup, Trust
 from ..analysis.project import FunctionSymbol
 from ..fixes.actions import (
     FixAction,
@@ -28,6 +28,14 @@ def helper_functions(ctx: ModuleContext) -> Iterator[Function]:
 
 def called_by_routes(ctx: ModuleContext, function: Function) -> bool:
     return ctx.analysis.called_by_routes(FunctionSymbol(ctx.module, function))
+
+
+def from_request(route: RouteModel, value: ast.expr, position: int) -> bool:
+    """The owner value comes from the request: body, query string, headers, another path
+    parameter, or a ``user_id`` parameter on a route whose path has no ``{user_id}`` (a query
+    parameter then, which no owner check rule looks at)."""
+    trust = route.trust(value, position)
+    return trust is Trust.UNTRUSTED or (trust is Trust.PATH and not route.user_scoped)
 
 
 def statement_source(ctx: ModuleContext, statement: ast.stmt) -> str:

@@ -6,10 +6,10 @@ import ast
 from collections.abc import Callable, Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
-from ..analysis.ownership import Trust
+from ..analysis.ownership import Lookup
 from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, Rule, Violation
 from ._common import SEED_PROJECT
-from ._data import lookup_fix
+from ._data import from_request, lookup_fix
 
 
 class ObjectFetchedWithoutOwnerCheck(Rule):
@@ -84,14 +84,8 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
         for route in ctx.routes:
             if route.is_admin:
                 continue
-            data = route.data
-            identity = route.identity.param if route.identity else None
-            for lookup in data.lookups(data.chains()):
-                if lookup.filtered or (identity is not None and lookup.superuser_guard == identity):
-                    continue
-                if data.object_checked(lookup, _owner_value(route, data.top_level_position(lookup.statement))):
-                    continue
-                if lookup.variable is not None and not _used_after(route.node, lookup):
+            for lookup in route.data.lookups(route.data.chains()):
+                if _isolated(route, lookup):
                     continue
                 model = ast.unparse(lookup.model_expr)
                 fix = lookup_fix(ctx, route, lookup)
@@ -573,12 +567,23 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
     )
 
 
+def _isolated(route: RouteModel, lookup: Lookup) -> bool:
+    """Filtered by owner, reached only by a superuser, checked afterwards, or never used."""
+    data = route.data
+    identity = route.identity.param if route.identity else None
+    if lookup.filtered or (identity is not None and lookup.superuser_guard == identity):
+        return True
+    if data.object_checked(lookup, _owner_value(route, data.top_level_position(lookup.statement))):
+        return True
+    return lookup.variable is not None and not _used_after(route.node, lookup)
+
+
 def _owner_value(route: RouteModel, position: int) -> Callable[[ast.expr], bool]:
     """An operand an object check may compare the owner column with: not request data."""
-    return lambda expr: not isinstance(expr, ast.Constant) and route.trust(expr, position) is not Trust.UNTRUSTED
+    return lambda expr: not isinstance(expr, ast.Constant) and not from_request(route, expr, position)
 
 
-def _used_after(function: ast.AST, lookup) -> bool:
+def _used_after(function: ast.AST, lookup: Lookup) -> bool:
     end = lookup.statement.end_lineno or lookup.statement.lineno
     return any(
         isinstance(node, ast.Name) and node.id == lookup.variable and node.lineno > end

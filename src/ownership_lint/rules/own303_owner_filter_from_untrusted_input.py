@@ -6,10 +6,11 @@ import ast
 from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
-from ..analysis.ownership import Creation, Trust, request_model_declares
+from ..analysis.ownership import Creation, request_model_declares
 from ..fixes.actions import InsertStatementsAfter, ReplaceExpression, span_of
 from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
+from ._data import from_request
 
 
 class OwnerFilterFromUntrustedInput(Rule):
@@ -27,7 +28,9 @@ class OwnerFilterFromUntrustedInput(Rule):
 
     Trusted owner values are the identity (`current_user`, `current_user.id`) and the path
     `user_id` once an owner check dominates its use. (The path `user_id` without an owner check
-    is OWN101/OWN201's finding, not this rule's.)
+    is OWN101/OWN201's finding, not this rule's.) A `user_id` parameter on a route whose path
+    has no `{user_id}` is a query parameter: request data, reported here, since no owner check
+    rule applies to such a route.
 
     ## Example
     ```python
@@ -83,7 +86,7 @@ class OwnerFilterFromUntrustedInput(Rule):
         self, ctx: ModuleContext, route: RouteModel, value: ast.expr, statement: ast.stmt
     ) -> Iterator[Violation]:
         position = route.data.top_level_position(statement)
-        if route.trust(value, position) is not Trust.UNTRUSTED:
+        if not from_request(route, value, position):
             return
         trusted = route.trusted_value(position)
         fix = None
@@ -101,7 +104,7 @@ class OwnerFilterFromUntrustedInput(Rule):
     ) -> Iterator[Violation]:
         position = route.data.top_level_position(creation.statement)
         owner = creation.model.owner_field
-        if any(route.trust(v, position) is not Trust.UNTRUSTED for v in creation.owner_values):
+        if any(not from_request(route, v, position) for v in creation.owner_values):
             return
         for source in creation.unpacked:
             parameter = _request_parameter(route, source)
@@ -205,6 +208,40 @@ OwnerFilterFromUntrustedInput.VALID = (
 )
 
 OwnerFilterFromUntrustedInput.INVALID = (
+    Case(
+        id="a user_id query parameter on a route without {user_id} in its path",
+        source="""
+        from fastapi import APIRouter, Depends
+        from sqlmodel import select
+
+        from db import get_db
+        from dependencies import get_current_user
+        from models import Task
+
+        router = APIRouter()
+
+
+        @router.get("/tasks")
+        def list_tasks(user_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+            return db.exec(select(Task).where(Task.user_id == user_id)).all()
+        """,
+        fixed="""
+        from fastapi import APIRouter, Depends
+        from sqlmodel import select
+
+        from db import get_db
+        from dependencies import get_current_user
+        from models import Task
+
+        router = APIRouter()
+
+
+        @router.get("/tasks")
+        def list_tasks(user_id: str, current_user: str = Depends(get_current_user), db=Depends(get_db)):
+            return db.exec(select(Task).where(Task.user_id == current_user)).all()
+        """,
+        files=SEED_PROJECT,
+    ),
     Case(
         id="filter value from the query string",
         source="""

@@ -18,7 +18,7 @@ from ..analysis.responses import (
     status_replacement,
 )
 from ..fixes.actions import ReplaceExpression, span_of
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import STATUS_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 
 _OBJECT_ALLOWED = frozenset({403, 404})
@@ -49,6 +49,11 @@ class OwnerMismatchStatus(Rule):
     - For an object, 404 keeps another user's object indistinguishable from a missing one
       (OWN302's canonical check); 403 is accepted (it tells the caller the id exists, a choice
       some APIs make deliberately).
+
+    The other side of an object check is the identity, the path `user_id` or a local value; a
+    comparison with request data (`task.user_id != payload.user_id`) or with another object's
+    owner column (`task.user_id != parent.user_id`) is a consistency check, whose 400/409/422
+    is not an authorization answer, and is not reported.
 
     Only inline `raise HTTPException(...)` calls with a readable status are checked. A raise of
     a shared exception object (`raise credentials_exception`) is not reported: its status lives
@@ -98,6 +103,7 @@ class OwnerMismatchStatus(Rule):
 
     code = "OWN401"
     name = "owner-mismatch-status"
+    markers = STATUS_MARKERS
     summary = "Owner check rejects with the wrong HTTP status"
     message_formats = (
         "Owner check of `{user_id}` raises {status}; a mismatch with the authenticated user is 403",
@@ -185,7 +191,7 @@ class OwnerMismatchStatus(Rule):
             files=SEED_PROJECT,
         ),
         Case(
-            id="comparison with a value from the body is validation, not an owner check",
+            id="comparisons with the body or another object are consistency checks",
             source="""
             from deps import CurrentUser, SessionDep
             from fastapi import APIRouter, HTTPException
@@ -199,7 +205,10 @@ class OwnerMismatchStatus(Rule):
                     raise HTTPException(404, "Task not found")
                 if task.user_id != target["user_id"]:
                     raise HTTPException(400, "Cannot move a task to another user")
-                return task
+                parent = db.get(Task, target["parent_id"])
+                if parent is not None and task.user_id != parent.user_id:
+                    raise HTTPException(409, "The parent task belongs to another user")
+                return {"id": str(task.id)}
             """,
             files=SEED_PROJECT,
         ),

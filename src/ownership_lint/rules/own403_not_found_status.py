@@ -12,7 +12,7 @@ from ..analysis.responses import (
     status_replacement,
 )
 from ..fixes.actions import ReplaceExpression, span_of
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import STATUS_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 
 
@@ -74,6 +74,7 @@ class NotFoundStatus(Rule):
 
     code = "OWN403"
     name = "not-found-status"
+    markers = STATUS_MARKERS
     summary = "Not-found branch raises a status other than 404"
     message_formats = ("`{object}` not found raises {status}; a missing object is 404",)
     fix_availability = FixAvailability.ALWAYS

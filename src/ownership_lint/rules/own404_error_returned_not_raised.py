@@ -19,7 +19,7 @@ from ..analysis.responses import (
 )
 from ..fixes.actions import FixAction, ReplaceStatement, span_of
 from ..fixes.guards import raise_http_exception
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import STATUS_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 
 _KIND_LABEL = {
@@ -99,6 +99,7 @@ class ErrorReturnedNotRaised(Rule):
 
     code = "OWN404"
     name = "error-returned-not-raised"
+    markers = STATUS_MARKERS
     summary = "Failure branch returns a value, so the client gets a success status"
     message_formats = (
         "{check} returns a value instead of raising; the client gets a success status, not {status}",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..analysis.context import ModuleContext
 from ..analysis.responses import status_replacement, validation_findings
 from ..fixes.actions import ReplaceExpression, span_of
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import STATUS_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT
 
 
@@ -74,6 +74,7 @@ class ValidationErrorStatus(Rule):
 
     code = "OWN405"
     name = "validation-error-status"
+    markers = STATUS_MARKERS
     summary = "Input validation failure answered with 400/5xx instead of 422"
     message_formats = ("Validation failure (`{exception}`) answered with {status}; invalid input is 422",)
     fix_availability = FixAvailability.ALWAYS

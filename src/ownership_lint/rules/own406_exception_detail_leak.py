@@ -27,7 +27,7 @@ from ..analysis.responses import (
 from ..diagnostics import Applicability
 from ..fixes.actions import ReplaceExpression, span_of
 from ..fixes.guards import quote
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import STATUS_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 
 GENERIC_DETAIL = "Internal server error"
 
@@ -103,6 +103,7 @@ class ExceptionDetailLeak(Rule):
 
     code = "OWN406"
     name = "exception-detail-leak"
+    markers = STATUS_MARKERS
     summary = "Exception text sent to the client, or exception swallowed with a success status"
     message_formats = (
         "Response detail carries the text of `{exception}` ({caught}) to the client",

@@ -24,7 +24,7 @@ from ..fixes.actions import (
     ReplaceExpression,
     span_of,
 )
-from ..rule import Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import SEED_PROJECT, route_label
 
 _FILTERS = ("response_model_include", "response_model_exclude")
@@ -110,6 +110,7 @@ class OwnedModelReturnedRaw(Rule):
 
     code = "OWN601"
     name = "owned-model-returned-raw"
+    markers = ROUTE_MARKERS
     summary = "Route returns an owned table model without a response schema"
     message_formats = (
         "Route `{route}` returns `{model}` rows without a response schema; every column is sent",

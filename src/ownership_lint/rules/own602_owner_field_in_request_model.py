@@ -13,7 +13,7 @@ from ..analysis.responses import (
     related_owned_models,
     request_models,
 )
-from ..rule import Case, FixAvailability, Rule, Violation
+from ..rule import ROUTE_MARKERS, Case, FixAvailability, Rule, Violation
 from ._common import SEED_PROJECT, route_label
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -109,6 +109,7 @@ class OwnerFieldInRequestModel(Rule):
 
     code = "OWN602"
     name = "owner-field-in-request-model"
+    markers = ROUTE_MARKERS
     summary = "Request model of a create/update route declares the owner column"
     message_formats = (
         "Request model `{model}` of `{route}` declares owner field `{field}`: the client can set the owner",
