@@ -206,7 +206,8 @@ def test_add_noqa_writes_what_ruff_writes(ruff: str, tmp_path: Path) -> None:
     assert theirs[0] == "  # noqa: F401\n"
     assert theirs[3] == "  # noqa: E501, F401, W291\n"
     assert theirs[10] == "  # noqa: E501, F401\n"  # the trailing comment is dropped, as ruff does
-    assert theirs[17] == "  # noqa:  # noqa: F401\n"  # `# noqa:` without codes is no directive
+    # A noqa colon without codes is no directive: ruff appends a new one.
+    assert theirs[17] == "  # noqa:  # noqa: F401\n"
     assert theirs[18] == "  # noqa\n" and theirs[19] == "  # noqa: F401\n"
     # Same count, same message, on standard error (ruff also warns about the invalid noqa).
     assert ruff_run.stderr.splitlines()[-1] == "Added 18 noqa directives."
@@ -221,8 +222,8 @@ def test_second_add_noqa_adds_nothing(ruff: str, tmp_path: Path) -> None:
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
     assert (ours_dir / "routes.py").read_bytes() == before
     assert ownership_lint("check", "--no-cache", "--select", "OWN201", ".", cwd=ours_dir).returncode == 0
-    # ruff adds nothing either, except on the line whose `# noqa:` has no codes: it cannot see
-    # past the invalid directive, so it appends `# noqa: F401` again on every run.
+    # ruff adds nothing either, except on the line whose noqa colon has no codes: it cannot see
+    # past the invalid directive, so it appends another F401 directive on every run.
     ruff_again = run(ruff, "check", "--no-cache", "--select", "F401", "--add-noqa", ".", cwd=ruff_dir)
     assert ruff_again.stderr.splitlines()[-1] == "Added 1 noqa directive."
     assert "import m17  # noqa:  # noqa: F401  # noqa: F401\n" in (ruff_dir / "mod.py").read_text()

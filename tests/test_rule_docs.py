@@ -124,7 +124,7 @@ def test_preview_note_and_no_fix_line() -> None:
     assert rule_text(_Preview) == (
         "# preview-example (OWN998)\n\n"
         "Derived from the **ownership-lint** linter.\n\n"
-        "This rule is in preview and is not stable. The `--preview` flag is required for use.\n\n"
+        "This rule is in preview and is not stable.\n\n"
         "## What it does\nSomething new."
     )
     assert rule_page(_Preview).endswith("## What it does\nSomething new.\n")

@@ -141,6 +141,7 @@ def _run_options(options: dict, configured_format: str | None = None) -> RunOpti
         fix=fix,
         unsafe_fixes=bool(options["unsafe_fixes"]),
         diff=bool(options["diff"]),
+        # The formats that print the fixes' edits (as JSON or SARIF replacements).
         with_edits=output_format in ("json", "json-lines", "sarif"),
         ignore_noqa=bool(options["ignore_noqa"]),
         use_cache=not options["no_cache"],

@@ -69,7 +69,7 @@ class OwnershipChecker:
 
     @classmethod
     def add_options(cls, manager: Any) -> None:
-        for flag, (field, is_list, help_text) in OPTIONS.items():
+        for flag, (_field, is_list, help_text) in OPTIONS.items():
             manager.add_option(
                 flag,
                 default=None,

@@ -13,6 +13,7 @@ import ast
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .checks import (
     Operand,
@@ -106,7 +107,10 @@ class FunctionData:
         self.function = function
         self.index = queries.index
         self.parents = module.structure.parents_in(function)
-        self.statements = _statements(function)
+
+    @cached_property
+    def statements(self) -> list[ast.stmt]:
+        return _statements(self.function)
 
     # Queries
 

@@ -94,7 +94,8 @@ class Structure:
         self.tree = tree
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.classes: list[ast.ClassDef] = []
-        self._walked: dict[int, tuple[list[ast.Call], dict[int, ast.AST]]] = {}
+        self._calls: dict[int, list[ast.Call]] = {}
+        self._parents: dict[int, dict[int, ast.AST]] = {}
         self._collect(tree.body)
         self.functions.sort(key=_position)
 
@@ -112,30 +113,25 @@ class Structure:
                         if isinstance(item, (ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))):
                             self._collect(item.body)
 
-    def _walk(self, function: ast.AST) -> tuple[list[ast.Call], dict[int, ast.AST]]:
-        key = id(function)
-        if key not in self._walked:
-            calls: list[ast.Call] = []
-            parents: dict[int, ast.AST] = {}
-            stack = [function]
-            while stack:
-                node = stack.pop()
-                if isinstance(node, ast.Call):
-                    calls.append(node)
-                for child in ast.iter_child_nodes(node):
-                    parents[id(child)] = node
-                    stack.append(child)
-            calls.sort(key=_position)
-            self._walked[key] = (calls, parents)
-        return self._walked[key]
-
     def calls_in(self, function: ast.AST) -> list[ast.Call]:
         """Every call inside ``function`` (nested functions included), in source order."""
-        return self._walk(function)[0]
+        key = id(function)
+        if key not in self._calls:
+            calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
+            calls.sort(key=_position)
+            self._calls[key] = calls
+        return self._calls[key]
 
     def parents_in(self, function: ast.AST) -> dict[int, ast.AST]:
         """``id(node) -> parent`` for the nodes inside ``function``."""
-        return self._walk(function)[1]
+        key = id(function)
+        if key not in self._parents:
+            parents: dict[int, ast.AST] = {}
+            for node in ast.walk(function):
+                for child in ast.iter_child_nodes(node):
+                    parents[id(child)] = node
+            self._parents[key] = parents
+        return self._parents[key]
 
 
 def _shared_prefix(a: str, b: str) -> int:
@@ -249,6 +245,7 @@ class ProjectIndex:
         self._modules: dict[str, Module | None] = {}
         self._overrides: dict[Path, str] = {}
         self._suffix_cache: dict[str, list[str]] = {}
+        self._names: dict[object, tuple[Symbol | None, frozenset]] = {}
         self._errors: dict[str, SyntaxError] = {}
         self._masks: dict[Path, int] = {}
         self._other_needles: dict[tuple[Path, bytes], bool] = {}
@@ -388,6 +385,13 @@ class ProjectIndex:
         return None
 
     def resolve_name(self, module: Module, name: str, depth: int = 0) -> Symbol | None:
+        """What ``name`` means at the top level of ``module`` (memoised per run)."""
+        if name in module.imports and name not in module.functions and name not in module.classes:
+            key = (id(module), name)
+            return self.memo(self._names, key, lambda: self._resolve_name(module, name, depth))
+        return self._resolve_name(module, name, depth)
+
+    def _resolve_name(self, module: Module, name: str, depth: int) -> Symbol | None:
         if name in module.functions:
             return FunctionSymbol(module, module.functions[name])
         if name in module.classes:

@@ -25,6 +25,7 @@ class Queries:
     def __init__(self, index: ProjectIndex, models: Models) -> None:
         self.index = index
         self.models = models
+        self._memo: dict[object, tuple[list[DataAccess], frozenset]] = {}
 
     def model_of(self, module: Module, expr: ast.expr) -> OwnedModel | None:
         return self.model_and_expr(module, expr)[0]
@@ -47,18 +48,27 @@ class Queries:
         return None, expr
 
     def accesses(self, module: Module, node: ast.AST) -> Iterator[DataAccess]:
+        """The data accesses inside ``node``, computed once per function and shared."""
+        found = self.index.memo(self._memo, id(node), lambda: self._compute_accesses(module, node))
+        return iter(found)
+
+    def _compute_accesses(self, module: Module, node: ast.AST) -> list[DataAccess]:
+        found = []
         for call in module.structure.calls_in(node):
-            access = self._classify(module, call)
-            if access is not None:
-                yield access
+            if _may_access_data(call.func):
+                access = self._classify(module, call)
+                if access is not None:
+                    found.append(access)
+        return found
 
     def _classify(self, module: Module, call: ast.Call) -> DataAccess | None:
         func = call.func
-        qualname = self.index.qualname(module, func)
-        kinds = (("select", SELECT_FUNCTIONS), ("update", UPDATE_FUNCTIONS), ("delete", DELETE_FUNCTIONS))
-        for kind, names in kinds:
-            if qualname in names:
-                return self._first_owned(module, call, kind, call.args)
+        if _terminal_name(func) in _STATEMENT_FUNCTIONS:
+            qualname = self.index.qualname(module, func)
+            kinds = (("select", SELECT_FUNCTIONS), ("update", UPDATE_FUNCTIONS), ("delete", DELETE_FUNCTIONS))
+            for kind, names in kinds:
+                if qualname in names:
+                    return self._first_owned(module, call, kind, call.args)
         if isinstance(func, ast.Attribute):
             if func.attr == "select_from":
                 return self._select_from(module, call)
@@ -67,6 +77,8 @@ class Queries:
             if func.attr in _CONSTRUCTORS:
                 model = self.model_of(module, func.value)
                 return DataAccess(call, "create", model) if model else None
+        if not _terminal_name(func)[:1].isupper():
+            return None
         model = self.models.owned(self.index.resolve(module, func))
         return DataAccess(call, "create", model) if model else None
 
@@ -90,6 +102,23 @@ class Queries:
             if model is not None:
                 return DataAccess(call, kind, model)
         return None
+
+
+_STATEMENT_FUNCTIONS = frozenset({"select", "update", "delete"})
+_METHODS = frozenset({"select_from", "query", "get", *_CONSTRUCTORS})
+
+
+def _terminal_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _may_access_data(func: ast.expr) -> bool:
+    """A syntactic pre-check before any name resolution: ``select(...)``, ``x.get(...)``,
+    ``Task(...)`` (model classes are CamelCase), ``Task.model_validate(...)``."""
+    name = _terminal_name(func)
+    return name in _STATEMENT_FUNCTIONS or name in _METHODS or name[:1].isupper()
 
 
 def is_session_write(call: ast.Call) -> bool:

@@ -20,10 +20,22 @@ from ..fixes.guards import if_raise, raise_http_exception
 from ..rule import FixPlan
 
 
-def helper_functions(ctx: ModuleContext) -> Iterator[Function]:
-    """The module's functions that are not routes (crud, services, scripts)."""
+def helper_functions(ctx: ModuleContext, markers: tuple[bytes, ...]) -> Iterator[Function]:
+    """The module's functions that are not routes (crud, services, scripts) and whose text
+    mentions one of ``markers`` (a byte check before any walk)."""
     route_nodes = {id(route.node) for route in ctx.routes}
-    return (f for f in ctx.module.structure.functions if id(f) not in route_nodes)
+    return (
+        f
+        for f in ctx.module.structure.functions
+        if id(f) not in route_nodes and _mentions(ctx, f, markers)
+    )
+
+
+def _mentions(ctx: ModuleContext, function: Function, markers: tuple[bytes, ...]) -> bool:
+    end = function.end_lineno or function.lineno
+    text = "".join(ctx.locator.line(row) for row in range(function.lineno, end + 1))
+    data = text.encode("utf-8", "surrogateescape")
+    return any(marker in data for marker in markers)
 
 
 def called_by_routes(ctx: ModuleContext, function: Function) -> bool:

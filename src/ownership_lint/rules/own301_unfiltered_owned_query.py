@@ -87,7 +87,7 @@ class UnfilteredOwnedQuery(Rule):
             identity = frozenset({route.identity.param} if route.identity else ())
             for chain in _unfiltered(route.data.chains(), identity):
                 yield self._violation(ctx, chain, _fix(ctx, route, chain))
-        for function in helper_functions(ctx):
+        for function in helper_functions(ctx, QUERY_MARKERS):
             data = FunctionData(ctx.analysis.queries, ctx.module, function)
             unfiltered = _unfiltered(data.chains(), _parameter_names(function))
             if unfiltered and called_by_routes(ctx, function):

@@ -81,7 +81,7 @@ class CreateWithoutOwner(Rule):
                     continue
                 fix = owner_assignment_fix(ctx, route, creation)
                 yield _violation(creation, fix)
-        for function in helper_functions(ctx):
+        for function in helper_functions(ctx, (b".add",)):
             data = FunctionData(ctx.analysis.queries, ctx.module, function)
             ownerless = [c for c in data.creations() if c.added and not c.owner_values]
             if ownerless and called_by_routes(ctx, function):
