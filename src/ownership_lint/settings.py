@@ -151,6 +151,13 @@ class ConfigError(Exception):
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         return f"{where}: {self.key}: {self.problem}" if self.key else f"{where}: {self.problem}"
 
+    def __reduce__(self):  # keyword-only arguments: picklable across worker processes
+        return (_config_error, (self.source, self.problem, self.key, self.line))
+
+
+def _config_error(source: str, problem: str, key: str | None, line: int | None) -> ConfigError:
+    return ConfigError(source, problem, key=key, line=line)
+
 
 class _Invalid(Exception):
     def __init__(self, problem: str, subkey: tuple[str, ...] = ()) -> None:

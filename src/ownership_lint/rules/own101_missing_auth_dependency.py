@@ -75,6 +75,8 @@ class MissingAuthDependency(Rule):
 
     code = "OWN101"
     name = "missing-auth-dependency"
+    cwe = (306,)
+    security_severity = "8.6"
     summary = "Route has no authentication dependency"
     message_formats = ("Route `{route}` has no authentication dependency",)
     fix_availability = FixAvailability.SOMETIMES

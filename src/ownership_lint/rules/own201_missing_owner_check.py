@@ -73,6 +73,8 @@ class MissingOwnerCheck(Rule):
 
     code = "OWN201"
     name = "missing-owner-check"
+    cwe = (639,)
+    security_severity = "8.1"
     summary = "User-scoped route does not compare the path user id with the authenticated user"
     message_formats = (
         "Route `{route}` does not check that `{user_id}` is the authenticated user",

@@ -59,6 +59,8 @@ class OwnerCheckAfterDataAccess(Rule):
 
     code = "OWN202"
     name = "owner-check-after-data-access"
+    cwe = (639,)
+    security_severity = "7.1"
     summary = "Owner check runs after the route has accessed data"
     message_formats = ("Owner check runs after the route has already accessed data",)
     fix_availability = FixAvailability.SOMETIMES

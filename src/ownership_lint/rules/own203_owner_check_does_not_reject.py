@@ -52,6 +52,8 @@ class OwnerCheckDoesNotReject(Rule):
 
     code = "OWN203"
     name = "owner-check-does-not-reject"
+    cwe = (639,)
+    security_severity = "8.1"
     summary = "Owner check does not stop the request"
     message_formats = ("Owner check does not stop the request on a mismatch",)
     fix_availability = FixAvailability.ALWAYS

@@ -75,6 +75,8 @@ class UnfilteredOwnedQuery(Rule):
 
     code = "OWN301"
     name = "unfiltered-owned-query"
+    cwe = (639,)
+    security_severity = "8.1"
     summary = "Query over an owned model has no owner filter"
     message_formats = ("Query over owned model `{model}` is not filtered by `{model}.{owner}`",)
     fix_availability = FixAvailability.SOMETIMES

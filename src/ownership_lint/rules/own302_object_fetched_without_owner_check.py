@@ -75,6 +75,8 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
 
     code = "OWN302"
     name = "object-fetched-without-owner-check"
+    cwe = (639,)
+    security_severity = "8.1"
     summary = "Owned object loaded by id is used without an owner check"
     message_formats = ("`{model}` loaded by id is used without checking `{model}.{owner}`",)
     fix_availability = FixAvailability.SOMETIMES

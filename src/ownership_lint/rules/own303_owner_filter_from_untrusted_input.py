@@ -61,6 +61,8 @@ class OwnerFilterFromUntrustedInput(Rule):
 
     code = "OWN303"
     name = "owner-filter-from-untrusted-input"
+    cwe = (639, 915)
+    security_severity = "8.1"
     summary = "Owner filter or owner assignment takes its value from the request"
     message_formats = (
         "Owner `{column}` is taken from request data `{value}`",

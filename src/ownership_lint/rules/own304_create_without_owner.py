@@ -65,6 +65,8 @@ class CreateWithoutOwner(Rule):
 
     code = "OWN304"
     name = "create-without-owner"
+    cwe = (639,)
+    security_severity = "6.5"
     summary = "Owned object is created without setting its owner"
     message_formats = ("`{model}` is created without setting `{owner}`",)
     fix_availability = FixAvailability.SOMETIMES

@@ -103,6 +103,8 @@ class OwnerMismatchStatus(Rule):
 
     code = "OWN401"
     name = "owner-mismatch-status"
+    cwe = (285,)
+    security_severity = "4.3"
     markers = STATUS_MARKERS
     summary = "Owner check rejects with the wrong HTTP status"
     message_formats = (

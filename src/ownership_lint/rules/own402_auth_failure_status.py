@@ -111,6 +111,8 @@ class AuthFailureStatus(Rule):
 
     code = "OWN402"
     name = "auth-failure-status"
+    cwe = (287,)
+    security_severity = "5.3"
     markers = AUTH_MARKERS
     summary = "Auth dependency rejects a bad token with a status other than 401"
     message_formats = ("`{function}` answers {failure} with {status} instead of 401",)

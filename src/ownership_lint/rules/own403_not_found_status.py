@@ -74,6 +74,8 @@ class NotFoundStatus(Rule):
 
     code = "OWN403"
     name = "not-found-status"
+    cwe = (204,)
+    security_severity = "4.3"
     markers = STATUS_MARKERS
     summary = "Not-found branch raises a status other than 404"
     message_formats = ("`{object}` not found raises {status}; a missing object is 404",)

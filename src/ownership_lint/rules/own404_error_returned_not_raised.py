@@ -99,6 +99,8 @@ class ErrorReturnedNotRaised(Rule):
 
     code = "OWN404"
     name = "error-returned-not-raised"
+    cwe = (285,)
+    security_severity = "6.5"
     markers = STATUS_MARKERS
     summary = "Failure branch returns a value, so the client gets a success status"
     message_formats = (

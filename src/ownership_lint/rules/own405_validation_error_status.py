@@ -74,6 +74,8 @@ class ValidationErrorStatus(Rule):
 
     code = "OWN405"
     name = "validation-error-status"
+    cwe = (20,)
+    security_severity = "3.7"
     markers = STATUS_MARKERS
     summary = "Input validation failure answered with 400/5xx instead of 422"
     message_formats = ("Validation failure (`{exception}`) answered with {status}; invalid input is 422",)

@@ -103,6 +103,8 @@ class ExceptionDetailLeak(Rule):
 
     code = "OWN406"
     name = "exception-detail-leak"
+    cwe = (209,)
+    security_severity = "5.3"
     markers = STATUS_MARKERS
     summary = "Exception text sent to the client, or exception swallowed with a success status"
     message_formats = (

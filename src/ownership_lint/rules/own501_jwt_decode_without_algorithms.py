@@ -83,6 +83,8 @@ class JwtDecodeWithoutAlgorithms(Rule):
 
     code = "OWN501"
     name = "jwt-decode-without-algorithms"
+    cwe = (327, 347)
+    security_severity = "7.4"
     summary = "JWT decoded without a safe algorithm allow-list"
     message_formats = (
         "`{call}` is called without `algorithms=`: the token's own `alg` header is not pinned",

@@ -82,6 +82,8 @@ class JwtVerificationDisabled(Rule):
 
     code = "OWN502"
     name = "jwt-verification-disabled"
+    cwe = (347,)
+    security_severity = "9.1"
     markers = TOKEN_MARKERS
     summary = "JWT verification is switched off"
     message_formats = (

@@ -96,6 +96,8 @@ class HardcodedJwtSecret(Rule):
 
     code = "OWN503"
     name = "hardcoded-jwt-secret"
+    cwe = (798,)
+    security_severity = "7.5"
     markers = TOKEN_MARKERS
     summary = "JWT key is written in the code"
     message_formats = ("The key passed to `{call}` {how}",)

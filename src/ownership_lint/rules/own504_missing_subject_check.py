@@ -103,6 +103,8 @@ class MissingSubjectCheck(Rule):
 
     code = "OWN504"
     name = "missing-subject-check"
+    cwe = (287,)
+    security_severity = "6.5"
     markers = AUTH_MARKERS
     summary = "Token subject used without rejecting a missing one"
     message_formats = (

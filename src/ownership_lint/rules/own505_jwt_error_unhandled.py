@@ -116,6 +116,8 @@ class JwtErrorUnhandled(Rule):
 
     code = "OWN505"
     name = "jwt-error-unhandled"
+    cwe = (755,)
+    security_severity = "5.3"
     markers = TOKEN_MARKERS
     summary = "A bad token makes the JWT decode raise into a 500"
     message_formats = (

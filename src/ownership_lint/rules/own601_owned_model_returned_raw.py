@@ -110,6 +110,8 @@ class OwnedModelReturnedRaw(Rule):
 
     code = "OWN601"
     name = "owned-model-returned-raw"
+    cwe = (213,)
+    security_severity = "6.5"
     markers = ROUTE_MARKERS
     summary = "Route returns an owned table model without a response schema"
     message_formats = (

@@ -109,6 +109,8 @@ class OwnerFieldInRequestModel(Rule):
 
     code = "OWN602"
     name = "owner-field-in-request-model"
+    cwe = (915,)
+    security_severity = "6.5"
     markers = ROUTE_MARKERS
     summary = "Request model of a create/update route declares the owner column"
     message_formats = (
