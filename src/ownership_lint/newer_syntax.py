@@ -41,6 +41,16 @@ _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 Edit = tuple[int, int, str]
 
 
+class _Misplaced(Exception):
+    """A libcst position does not point at the node's text.
+
+    libcst computes positions by generating code, and a few round-trip bugs (whitespace before
+    an ``except`` colon, after an f-string conversion) lose characters: positions after them on
+    the same line are off. Every position an edit relies on is checked against the text, and
+    the rewrite is abandoned rather than applied at the wrong place.
+    """
+
+
 @functools.lru_cache(maxsize=16)
 def lower_newer_syntax(text: str, target: tuple[int, int] = RUNNING_VERSION) -> str | None:
     """``text`` with the constructs ``target``'s grammar lacks rewritten as described above.
@@ -56,9 +66,12 @@ def lower_newer_syntax(text: str, target: tuple[int, int] = RUNNING_VERSION) -> 
         return None
     try:
         module = cst.parse_module(text)
-        collector = _collector_class()(text, target)
-        MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
     except Exception:  # libcst's parser or tokenizer rejected it: a real syntax error
+        return None
+    collector = _collector_class()(text, target, module)
+    try:
+        MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    except _Misplaced:
         return None
     lowered = _apply(text, collector.edits)
     if lowered is None or _line_count(lowered) != _line_count(text):
@@ -143,10 +156,11 @@ def _collector_class() -> type:
     class Collector(cst.CSTVisitor):
         METADATA_DEPENDENCIES = (PositionProvider,)
 
-        def __init__(self, text: str, target: tuple[int, int]) -> None:
+        def __init__(self, text: str, target: tuple[int, int], module: cst.Module) -> None:
             super().__init__()
             self.text = text
             self.target = target
+            self.module = module
             self.edits: list[Edit] = []
             self._line_starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
             self._in_concatenation: set[cst.CSTNode] = set()
@@ -159,6 +173,20 @@ def _collector_class() -> type:
 
         def _offset(self, position) -> int:  # type: ignore[no-untyped-def]
             return self._line_starts[position.line - 1] + position.column
+
+        def checked_span(self, node: cst.CSTNode) -> tuple[int, int]:
+            """``span``, verified: the text there is the node's code (its own parentheses,
+            which positions leave out, aside)."""
+            start, end = self.span(node)
+            if getattr(node, "lpar", None) or getattr(node, "rpar", None):
+                node = node.with_changes(lpar=[], rpar=[])
+            if self.text[start:end] != self.module.code_for_node(node):
+                raise _Misplaced(type(node).__name__)
+            return start, end
+
+        def expect(self, offset: int, expected: str) -> None:
+            if self.text[offset : offset + len(expected)] != expected:
+                raise _Misplaced(expected)
 
         def replace(self, start: int, end: int, replacement: str) -> None:
             self.edits.append((start, end, replacement))
@@ -174,16 +202,17 @@ def _collector_class() -> type:
         def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
             if self.target < (3, 11):
                 start, _ = self.span(node)
+                self.expect(start, "except")
                 star = start + len("except") + len(node.whitespace_after_except.value)
-                if self.text[star] == "*":
-                    self.replace(star, star + 1, " ")
+                self.expect(star, "*")
+                self.replace(star, star + 1, " ")
             self._parenthesise_types(node)
 
         def _parenthesise_types(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
             types = node.type
             if self.target >= (3, 14) or not isinstance(types, cst.Tuple) or types.lpar:
                 return
-            start, end = self.span(types)
+            start, end = self.checked_span(types)
             text = self.text
             if start > 0 and text[start - 1] in " \t":
                 self.replace(start - 1, start, "(")
@@ -207,14 +236,15 @@ def _collector_class() -> type:
         def visit_TypeParameters(self, node: cst.TypeParameters) -> bool:
             if not self._lowers_type_parameters(node):
                 return True
-            self.blank_span(*self.span(node))
+            self.blank_span(*self.checked_span(node))
             return False
 
         def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
             if not (self.target < (3, 12) or self._lowers_type_parameters(node.type_parameters)):
                 return
             start, _ = self.span(node)
-            _, name_end = self.span(node.name)
+            self.expect(start, "type")
+            _, name_end = self.checked_span(node.name)
             name = node.name.value
             keyword = self.text[start : name_end - len(name)]  # ``type`` and what follows it
             self.replace(start, name_end, name + blank(keyword, continue_lines=True))
@@ -224,12 +254,14 @@ def _collector_class() -> type:
         def visit_Index(self, node: cst.Index) -> None:
             if node.star is not None and self.target < (3, 11):
                 start, _ = self.span(node)
+                self.expect(start, "*")
                 self.replace(start, start + 1, " ")
 
         def visit_Annotation(self, node: cst.Annotation) -> None:
             value = node.annotation
             if isinstance(value, cst.StarredElement) and not value.lpar and self.target < (3, 11):
                 start, _ = self.span(value)
+                self.expect(start, "*")
                 self.replace(start, start + 1, " ")
 
         # PEP 701 f-strings, PEP 750 t-strings
@@ -256,10 +288,10 @@ def _collector_class() -> type:
                 return
             if self.target >= (3, 12) and not templated:
                 return
-            start, end = self.span(node)
+            start, end = self.checked_span(node)
             if _accepted_by_running_parser(self.text[start:end]):
                 return
-            fields = [self.span(expression) for expression in _fields(formatted, expression_types)]
+            fields = [self.checked_span(expression) for expression in _fields(formatted, expression_types)]
             self._as_tuple(start, end, sorted(fields))
 
         def _as_tuple(self, start: int, end: int, fields: list[tuple[int, int]]) -> None:

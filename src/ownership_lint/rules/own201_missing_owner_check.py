@@ -55,7 +55,9 @@ class MissingOwnerCheck(Rule):
     `fastapi.status`), and the `HTTPException` import when it is missing. When the identity is not
     a parameter (auth only through `dependencies=`), the identity parameter is added first, as
     OWN101's fix does. A scalar identity compared with a path parameter of another type is
-    compared through `str(...)` so the owner is not locked out.
+    compared through `str(...)` so the owner is not locked out, and so is a user object's id
+    compared with a `str` path parameter (`str(current_user.id) != user_id`): its id is often a
+    `UUID` or an `int`.
 
     ## Options
     - `user-id-param`
@@ -475,6 +477,50 @@ class MissingOwnerCheck(Rule):
             },
         ),
         Case(
+            id="user object id compared with a str path parameter through str()",
+            source="""
+            from typing import Annotated
+            from fastapi import APIRouter, Depends
+            from auth import User, get_current_user
+
+            router = APIRouter()
+            CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+            @router.get("/users/{user_id}/items")
+            def read_items(user_id: str, current_user: CurrentUser):
+                return []
+            """,
+            fixed="""
+            from typing import Annotated
+            from fastapi import APIRouter, Depends, HTTPException
+            from auth import User, get_current_user
+
+            router = APIRouter()
+            CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+            @router.get("/users/{user_id}/items")
+            def read_items(user_id: str, current_user: CurrentUser):
+                if str(current_user.id) != user_id:
+                    raise HTTPException(status_code=403, detail="Not authorized to access this user's data")
+
+                return []
+            """,
+            files={
+                "auth.py": """
+                import uuid
+                from pydantic import BaseModel
+
+                class User(BaseModel):
+                    id: uuid.UUID
+
+                def get_current_user() -> User:
+                    return User(id=uuid.uuid4())
+                """,
+            },
+        ),
+        Case(
             id="UUID path parameter compared with a string identity through str()",
             source="""
             import uuid
@@ -534,6 +580,8 @@ def _fix(ctx: ModuleContext, route: RouteModel) -> FixPlan | None:
     user_expr = user
     if not is_object and identity_type in SCALAR_IDENTITY_TYPES and user_type != identity_type:
         value, user_expr = _as_strings(value, identity_type, user, user_type)
+    elif is_object and user_type == "builtins.str":
+        value = f"str({value})"  # a user id attribute is often a UUID or int
     imports: list[FixAction] = []
     statement = raise_http_exception(ctx, 403, OWNER_MISMATCH_DETAIL, imports)
     code = if_raise(f"{value} != {user_expr}", statement)
