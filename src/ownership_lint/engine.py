@@ -119,14 +119,17 @@ class Linter:
         return self._projects[root]
 
     def _files_under(self, root: Path) -> list[Path] | None:
-        """The project's files from this run's own walk, when the walk covered the project."""
+        """The project's files: this run's own walk when it covered the project, else the
+        project's walk plus the files named on the command line (checked even when the
+        project's settings exclude them, and then their neighbours must resolve too)."""
         if self._walked is None:
             return None
         directories, files = self._walked
-        if not any(root == d or d in root.parents for d in directories):
-            return None
         prefix = str(root).rstrip(os.sep) + os.sep
-        return [path for path in files if str(path).startswith(prefix)]
+        named = [path for path in files if str(path).startswith(prefix)]
+        if any(root == d or d in root.parents for d in directories):
+            return named
+        return sorted({*project_files(root, self.settings), *named})
 
     def _nearest_root(self, directory: Path) -> Path:
         """The nearest directory with a project marker; without one, the run's project root
