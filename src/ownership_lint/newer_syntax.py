@@ -56,8 +56,9 @@ def lower_newer_syntax(text: str, target: tuple[int, int] = RUNNING_VERSION) -> 
     """``text`` with the constructs ``target``'s grammar lacks rewritten as described above.
 
     Returns ``text`` unchanged when there is nothing to rewrite and None when libcst cannot
-    parse it either. f- and t-strings are rewritten only when the running parser rejects them (so,
-    with a ``target`` older than the running Python, a PEP 701 f-string is kept).
+    parse it either (or its positions cannot be trusted). f- and t-strings are rewritten only
+    when the running parser rejects them (so, with a ``target`` older than the running Python,
+    a PEP 701 f-string is kept).
     """
     try:
         import libcst as cst
@@ -71,8 +72,8 @@ def lower_newer_syntax(text: str, target: tuple[int, int] = RUNNING_VERSION) -> 
     collector = _collector_class()(text, target, module)
     try:
         MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
-    except _Misplaced:
-        return None
+    except Exception:  # _Misplaced, or a construct the rewrite does not foresee
+        return None  # the caller reports the stdlib's syntax error, as without the rewrite
     lowered = _apply(text, collector.edits)
     if lowered is None or _line_count(lowered) != _line_count(text):
         return None
@@ -131,6 +132,17 @@ def _line_count(text: str) -> int:
     return sum(1 for _ in _NEWLINE.finditer(text))
 
 
+def _same_code(original: str, generated: str) -> bool:
+    """Whether libcst's code for a node is the text: the same lines, except that a node
+    generated on its own loses the indentation of its continuation lines."""
+    old, new = _NEWLINE.split(original)[::2], _NEWLINE.split(generated)[::2]
+    return (
+        len(old) == len(new)
+        and old[0] == new[0]
+        and all(a.lstrip(" \t\f") == b.lstrip(" \t\f") for a, b in zip(old[1:], new[1:]))
+    )
+
+
 def _accepted_by_running_parser(fragment: str) -> bool:
     try:
         with warnings.catch_warnings():
@@ -175,12 +187,11 @@ def _collector_class() -> type:
             return self._line_starts[position.line - 1] + position.column
 
         def checked_span(self, node: cst.CSTNode) -> tuple[int, int]:
-            """``span``, verified: the text there is the node's code (its own parentheses,
-            which positions leave out, aside)."""
+            """``span``, verified: the text there is the node's code."""
             start, end = self.span(node)
             if getattr(node, "lpar", None) or getattr(node, "rpar", None):
-                node = node.with_changes(lpar=[], rpar=[])
-            if self.text[start:end] != self.module.code_for_node(node):
+                node = node.with_changes(lpar=[], rpar=[])  # positions leave them out
+            if not _same_code(self.text[start:end], self.module.code_for_node(node)):
                 raise _Misplaced(type(node).__name__)
             return start, end
 

@@ -95,6 +95,9 @@ class Rule:
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     preview: ClassVar[bool] = False
     markers: ClassVar[tuple[bytes, ...]] = ANY_MARKERS
+    # Byte strings that must all be in the file for the rule to have anything to report
+    # (``markers``: any of them). Exact byte searches too, so they must be generous.
+    requires: ClassVar[tuple[bytes, ...]] = ()
     # Metadata for ``rule --output-format json`` (ruff's fields) and SARIF.
     linter: ClassVar[str] = "ownership-lint"
     category: ClassVar[str] = "security"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -88,7 +89,7 @@ def _open_cache(linter: Linter, project: Project) -> ProjectCache | None:
         return None
     key = settings_key(
         linter.settings, sorted(linter.enabled), sorted(linter.fixable), options.with_edits,
-        options.ignore_noqa, options.unsafe_fixes,
+        options.ignore_noqa, options.unsafe_fixes, sys.version_info[:2],  # grammars differ
     )
     directory = Path(linter.settings.cache_dir)
     if not directory.is_absolute():

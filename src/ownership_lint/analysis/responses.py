@@ -11,6 +11,14 @@ rules (OWN601, OWN602):
 - pydantic request models and the fields they declare.
 
 Everything is read-only over the shared analysis (``RouteModel``, ``FunctionData``, ``Models``).
+
+Speed: these helpers run for every route of every file, under several rules. They only look at
+statements where statements are what they need (``statements.own_statements``), check the
+source text for a keyword before looking at a function (``except``, ``exception_handler``),
+and keep what several rules ask about one module — failure branches, validation findings,
+exception handler registrations, caught types, name resolutions — in a per-``ModuleContext``
+cache (``_facts``). A context lives for one check of one file, so nothing cached here can go
+stale when another file (or this one, in the fix loop) changes.
 """
 
 from __future__ import annotations
@@ -19,18 +27,139 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
+from weakref import WeakKeyDictionary
 
 from .checks import is_match_test, is_mismatch_test, root_name, unwrap_conversion
 from .context import ModuleContext, RouteModel
 from .dependencies import function_parameters
 from .models import OwnedModel
-from .names import STATUS_MODULES
+from .names import HTTP_EXCEPTION, STATUS_MODULES
 from .ownership import Trust
 from .project import ClassSymbol, External, FunctionSymbol, Module, Symbol
-from .raises import is_http_exception_call, own_nodes, status_argument, status_value
+from .raises import _STATUS_NAME, _http_status, own_nodes, status_argument
 from .routes import path_parameters
+from .statements import (
+    LineIndex,
+    in_walk_order,
+    is_try,
+    names_in,
+    own_statements,
+    walk_depths,
+    walk_mentioning,
+)
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+# ---------------------------------------------------------------------------------------------
+# Per-context facts
+
+
+class _Facts:
+    """What the rules ask of one ``ModuleContext`` more than once. Entries keyed by ``id``
+    keep the object they are about, so the id cannot be reused while the entry lives."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.resolved: dict[str, Symbol | None] = {}
+        self.statements: dict[int, tuple[ast.AST, list[ast.stmt]]] = {}
+        self.branches: dict[int, tuple[RouteModel, list[FailureBranch]]] = {}
+        self.caught: dict[int, tuple[ast.ExceptHandler, list[str]]] = {}
+        self.returns_table: dict[int, tuple[Function, str | None | bool]] = {}
+        self.validation: list[tuple[ast.expr, int, str]] | None = None
+        self.handler_types: dict[int, list[str]] | None = None
+        self._lines: LineIndex | None = None
+        self._depths: dict[int, int] | None = None
+        self.text = ctx.module.text
+        self.tree = ctx.module.tree
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def walk_order(self, functions: list[Function]) -> list[Function]:
+        """``functions`` in ``ast.walk(module)`` order (see ``statements.in_walk_order``)."""
+        if len(functions) > 1 and self._depths is None:
+            self._depths = walk_depths(self.tree)
+        return in_walk_order(functions, self._depths)
+
+
+_FACTS: WeakKeyDictionary[ModuleContext, _Facts] = WeakKeyDictionary()
+
+
+def _facts(ctx: ModuleContext) -> _Facts:
+    facts = _FACTS.get(ctx)
+    if facts is None:
+        facts = _FACTS[ctx] = _Facts(ctx)
+    return facts
+
+
+def in_walk_order_of(ctx: ModuleContext, functions: list[Function]) -> list[Function]:
+    """Functions of the module in the order ``ast.walk(ctx.module.tree)`` finds them."""
+    return _facts(ctx).walk_order(functions)
+
+
+def _dotted(expr: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of names and attributes; None for anything else."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
+def resolve(ctx: ModuleContext, expr: ast.expr) -> Symbol | None:
+    """``ctx.index.resolve(ctx.module, expr)``, once per spelling per context. The index only
+    resolves chains of names and attributes (anything else is None), and a chain resolves the
+    same way wherever it is written in the module."""
+    key = _dotted(expr)
+    if key is None:
+        return None
+    cache = _facts(ctx).resolved
+    if key in cache:
+        return cache[key]
+    symbol = cache[key] = ctx.index.resolve(ctx.module, expr)
+    return symbol
+
+
+def qualname(ctx: ModuleContext, expr: ast.expr) -> str | None:
+    """``ctx.index.qualname(ctx.module, expr)``, cached like ``resolve``."""
+    symbol = resolve(ctx, expr)
+    return symbol.qualname if isinstance(symbol, External) else None
+
+
+def statements_of(ctx: ModuleContext, function: ast.AST) -> list[ast.stmt]:
+    """``own_statements`` of a function's body, once per function per context."""
+    cache = _facts(ctx).statements
+    entry = cache.get(id(function))
+    if entry is None or entry[0] is not function:
+        entry = cache[id(function)] = (function, own_statements(getattr(function, "body", [])))
+    return entry[1]
+
+
+def is_http_exception(ctx: ModuleContext, expr: ast.expr | None) -> bool:
+    """``raises.is_http_exception_call`` with the context's resolution cache."""
+    return isinstance(expr, ast.Call) and qualname(ctx, expr.func) in HTTP_EXCEPTION
+
+
+def read_status(ctx: ModuleContext, expr: ast.expr | None) -> int | None:
+    """``raises.status_value`` with the context's resolution cache."""
+    if expr is None:
+        return None
+    if isinstance(expr, ast.Constant) and type(expr.value) is int:
+        return expr.value
+    if isinstance(expr, ast.Attribute):
+        base = qualname(ctx, expr.value)
+        if base in STATUS_MODULES:
+            match = _STATUS_NAME.match(expr.attr)
+            return int(match.group(1)) if match else None
+        if base == _HTTP_STATUS:
+            return _http_status(expr.attr)
+    return None
+
 
 # ---------------------------------------------------------------------------------------------
 # Statuses
@@ -62,24 +191,21 @@ def status_raises(ctx: ModuleContext, body: list[ast.stmt] | tuple[ast.stmt, ...
     A raise of a name (``raise credentials_exception``) is not included: its status lives in a
     binding other raises share, so changing it is not a local decision.
     """
-    for statement in body:
-        for node in own_nodes_of(statement):
-            if not isinstance(node, ast.Raise) or node.exc is None:
-                continue
-            if not is_http_exception_call(ctx.index, ctx.module, node.exc):
-                continue
-            call = node.exc
-            assert isinstance(call, ast.Call)
-            status_node = status_argument(call)
-            status = status_value(ctx.index, ctx.module, status_node)
-            if status_node is not None and status is not None:
-                yield StatusRaise(node, call, status_node, status)
+    for node in own_statements(body):
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            continue
+        if not is_http_exception(ctx, node.exc):
+            continue
+        call = node.exc
+        assert isinstance(call, ast.Call)
+        status_node = status_argument(call)
+        status = read_status(ctx, status_node)
+        if status_node is not None and status is not None:
+            yield StatusRaise(node, call, status_node, status)
 
 
 def raises_anything(body: list[ast.stmt] | tuple[ast.stmt, ...]) -> bool:
-    return any(
-        isinstance(node, ast.Raise) for statement in body for node in own_nodes_of(statement)
-    )
+    return any(isinstance(node, ast.Raise) for node in own_statements(body))
 
 
 def own_nodes_of(statement: ast.AST) -> Iterator[ast.AST]:
@@ -144,17 +270,29 @@ class FailureBranch:
 
 
 def failure_branches(ctx: ModuleContext, route: RouteModel) -> list[FailureBranch]:
-    """The path owner checks, object owner checks and not-found checks of a route body."""
+    """The path owner checks, object owner checks and not-found checks of a route body
+    (computed once per route per context: OWN401, OWN403 and OWN404 all ask)."""
+    cache = _facts(ctx).branches
+    entry = cache.get(id(route))
+    if entry is None or entry[0] is not route:
+        entry = cache[id(route)] = (route, _failure_branches(ctx, route))
+    return entry[1]
+
+
+def _failure_branches(ctx: ModuleContext, route: RouteModel) -> list[FailureBranch]:
     found: list[FailureBranch] = []
     seen: set[int] = set()
     for check in route.owner_checks:
         seen.add(id(check.statement))
         found.append(FailureBranch(PATH_OWNER, check.statement, tuple(check.branch)))
+    tests = [
+        node for node in statements_of(ctx, route.node) if isinstance(node, ast.If) and id(node) not in seen
+    ]
+    if not tests:
+        return found
     fetched = fetched_objects(ctx, route)
     owner_side = _object_owner_operand(ctx, route)
-    for node in own_nodes(route.node):
-        if not isinstance(node, ast.If) or id(node) in seen:
-            continue
+    for node in tests:
         owner_value = _owner_value_operand(route, node, owner_side)
         if is_mismatch_test(node.test, owner_side, owner_value):
             subject = _subject(node.test, owner_side)
@@ -195,14 +333,16 @@ def _owner_value_operand(route: RouteModel, statement: ast.stmt, owner_side):
     value — not request data, and not another object's owner column (``task.user_id !=
     parent.user_id`` is a consistency check, whose 400/409/422 is not an authorization
     answer)."""
-    position = route.data.top_level_position(statement)
+    position: list[int] = []  # computed on first use: most tests never get this far
 
     def is_owner_value(expr: ast.expr) -> bool:
         if isinstance(unwrap_conversion(expr), ast.Constant) or root_name(expr) is None:
             return False
         if owner_side(expr):
             return False
-        return route.trust(expr, position) is not Trust.UNTRUSTED
+        if not position:
+            position.append(route.data.top_level_position(statement))
+        return route.trust(expr, position[0]) is not Trust.UNTRUSTED
 
     return is_owner_value
 
@@ -262,42 +402,75 @@ def fetched_objects(ctx: ModuleContext, route: RouteModel) -> dict[str, tuple[in
     found: dict[str, tuple[int, str | None]] = {}
     if not params:
         return found
-    assigned = _assignments(route.node)
-    derived = _derived_names(route.node, frozenset(params))
-    for node in own_nodes(route.node):
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+    bindings = [
+        node
+        for node in statements_of(ctx, route.node)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
+    ]
+    # Only a call (possibly awaited) bound to one name can be a fetch (see ``_fetch_model``).
+    candidates = [
+        node
+        for node in bindings
+        if _single_name_target(node) is not None and isinstance(_awaited(node.value), ast.Call)  # type: ignore[arg-type]
+    ]
+    if not candidates:
+        return found
+    used = {id(node): names_in(node.value) for node in candidates}  # type: ignore[arg-type]
+    derived: frozenset[str] = frozenset(params)
+    if any(used[id(node)].isdisjoint(derived) for node in candidates):
+        # Some call does not use a path parameter directly: follow the locals.
+        for node in bindings:
+            if id(node) not in used:
+                used[id(node)] = names_in(node.value)  # type: ignore[arg-type]
+        derived = _derived_names(bindings, used, derived)
+    assigned = _assignments_in(bindings)
+    for node in candidates:
+        if used[id(node)].isdisjoint(derived):
             continue
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
-            continue
-        value = node.value
-        if not _mentions(value, derived):
-            continue
-        model = _fetch_model(ctx, value, assigned)
+        model = _fetch_model(ctx, node.value, assigned)  # type: ignore[arg-type]
         if model is not False:
-            found[targets[0].id] = (node.lineno, model)  # type: ignore[assignment]
+            found[_single_name_target(node)] = (node.lineno, model)  # type: ignore[index, assignment]
     return found
 
 
-def _derived_names(function: Function, seeds: frozenset[str]) -> frozenset[str]:
-    """``seeds`` and the locals assigned (transitively) from them."""
+def _single_name_target(node: ast.Assign | ast.AnnAssign) -> str | None:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+        return None
+    return targets[0].id
+
+
+def _awaited(value: ast.expr) -> ast.expr:
+    while isinstance(value, ast.Await):
+        value = value.value
+    return value
+
+
+
+
+def _derived_names(
+    bindings: list[ast.Assign | ast.AnnAssign], used: dict[int, frozenset[str]], seeds: frozenset[str]
+) -> frozenset[str]:
+    """``seeds`` and the locals assigned (transitively) from them; ``used[id(binding)]``: the
+    names its value mentions."""
     names = set(seeds)
-    assignments = [
-        node for node in own_nodes(function) if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value
-    ]
+    pending = [(used[id(node)], _target_names(node)) for node in bindings]
     changed = True
     while changed:
         changed = False
-        for node in assignments:
-            if not _mentions(node.value, names):  # type: ignore[arg-type]
+        for mentioned, bound in pending:
+            if mentioned.isdisjoint(names) or bound <= names:
                 continue
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for element in ast.walk(target):
-                    if isinstance(element, ast.Name) and element.id not in names:
-                        names.add(element.id)
-                        changed = True
+            names |= bound
+            changed = True
     return frozenset(names)
+
+
+def _target_names(node: ast.Assign | ast.AnnAssign) -> frozenset[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if len(targets) == 1 and isinstance(targets[0], ast.Name):
+        return frozenset((targets[0].id,))
+    return frozenset().union(*(names_in(target) for target in targets))
 
 
 def _fetch_model(ctx: ModuleContext, value: ast.expr, assigned: dict[str, list[ast.expr]]) -> str | None | bool:
@@ -310,7 +483,7 @@ def _fetch_model(ctx: ModuleContext, value: ast.expr, assigned: dict[str, list[a
     if isinstance(func, ast.Attribute) and func.attr in _SINGLE_ROW:
         table = _table_in(ctx, value, assigned, 0)
         return table.node.name if table is not None else False
-    target = ctx.index.resolve(ctx.module, func)
+    target = resolve(ctx, func)
     if isinstance(target, FunctionSymbol):
         return _function_returns_table(ctx, target)
     return False
@@ -323,7 +496,7 @@ def _table_in(
     following local variables (``result = session.execute(select(Task)...)``)."""
     for node in ast.walk(expr):
         if isinstance(node, (ast.Name, ast.Attribute)):
-            symbol = ctx.index.resolve(ctx.module, node)
+            symbol = resolve(ctx, node)
             if isinstance(symbol, ClassSymbol) and ctx.analysis.models.is_table(symbol):
                 return symbol
         if isinstance(node, ast.Name) and node.id in assigned and depth < 3:
@@ -336,6 +509,15 @@ def _table_in(
 
 
 def _function_returns_table(ctx: ModuleContext, function: FunctionSymbol) -> str | None | bool:
+    """Once per called function per context (routes of a module call the same helpers)."""
+    cache = _facts(ctx).returns_table
+    entry = cache.get(id(function.node))
+    if entry is None or entry[0] is not function.node:
+        entry = cache[id(function.node)] = (function.node, _returns_table(ctx, function))
+    return entry[1]
+
+
+def _returns_table(ctx: ModuleContext, function: FunctionSymbol) -> str | None | bool:
     if function.node.returns is not None:
         for node in ast.walk(function.node.returns):
             if isinstance(node, (ast.Name, ast.Attribute)):
@@ -361,8 +543,8 @@ def is_response_call(ctx: ModuleContext, expr: ast.expr) -> bool:
     """``JSONResponse(...)``, ``Response(...)``, ``RedirectResponse(...)``, ..."""
     if not isinstance(expr, ast.Call):
         return False
-    qualname = ctx.index.qualname(ctx.module, expr.func) or ""
-    return qualname in RESPONSE_CLASSES or qualname.startswith(RESPONSE_CLASSES_PREFIXES)
+    name = qualname(ctx, expr.func) or ""
+    return name in RESPONSE_CLASSES or name.startswith(RESPONSE_CLASSES_PREFIXES)
 
 
 def response_status(ctx: ModuleContext, call: ast.Call) -> tuple[ast.expr | None, int | None]:
@@ -373,7 +555,7 @@ def response_status(ctx: ModuleContext, call: ast.Call) -> tuple[ast.expr | None
             node = keyword.value
     if node is None and len(call.args) >= 2:
         node = call.args[1]
-    return node, status_value(ctx.index, ctx.module, node)
+    return node, read_status(ctx, node)
 
 
 def response_content(call: ast.Call) -> ast.expr | None:
@@ -388,8 +570,7 @@ def answers_with_status(ctx: ModuleContext, value: ast.expr | None) -> bool:
     if value is None or not is_response_call(ctx, value):
         return False
     assert isinstance(value, ast.Call)
-    qualname = ctx.index.qualname(ctx.module, value.func) or ""
-    if qualname.endswith(REDIRECT_SUFFIX):
+    if (qualname(ctx, value.func) or "").endswith(REDIRECT_SUFFIX):
         return True
     node, _ = response_status(ctx, value)
     return node is not None
@@ -397,12 +578,11 @@ def answers_with_status(ctx: ModuleContext, value: ast.expr | None) -> bool:
 
 def sets_status_code(body: list[ast.stmt] | tuple[ast.stmt, ...]) -> bool:
     """The block assigns ``response.status_code = ...`` (FastAPI's ``Response`` parameter)."""
-    for statement in body:
-        for node in own_nodes_of(statement):
-            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(isinstance(t, ast.Attribute) and t.attr == "status_code" for t in targets):
-                    return True
+    for node in own_statements(body):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and t.attr == "status_code" for t in targets):
+                return True
     return False
 
 
@@ -509,13 +689,22 @@ VALUE_ERRORS = frozenset({"builtins.ValueError", "builtins.TypeError"})
 
 def caught_types(ctx: ModuleContext, handler: ast.ExceptHandler) -> list[str]:
     """Qualified names of the exceptions a handler catches; ``builtins.BaseException`` for a
-    bare ``except:``; ``?`` for a type the analysis cannot name."""
+    bare ``except:``; ``?`` for a type the analysis cannot name. Once per handler per context
+    (OWN405 and OWN406 both ask); the list is shared: do not change it."""
+    cache = _facts(ctx).caught
+    entry = cache.get(id(handler))
+    if entry is None or entry[0] is not handler:
+        entry = cache[id(handler)] = (handler, _caught_types(ctx, handler))
+    return entry[1]
+
+
+def _caught_types(ctx: ModuleContext, handler: ast.ExceptHandler) -> list[str]:
     if handler.type is None:
         return ["builtins.BaseException"]
     elements = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     names = []
     for element in elements:
-        symbol = ctx.index.resolve(ctx.module, element)
+        symbol = resolve(ctx, element)
         names.append(symbol.qualname if isinstance(symbol, External) else getattr(symbol, "qualname", "?"))
     return names
 
@@ -566,9 +755,7 @@ def request_names(ctx: ModuleContext, route: RouteModel) -> frozenset[str]:
     names = set(route.request_inputs)
     for name, (arg, _default) in route.parameters.items():
         annotation = arg.annotation
-        if name == "request" or (
-            annotation is not None and ctx.index.qualname(ctx.module, annotation) in REQUEST_CLASSES
-        ):
+        if name == "request" or (annotation is not None and qualname(ctx, annotation) in REQUEST_CLASSES):
             names.add(name)
     bindings: list[tuple[list[ast.expr], ast.expr]] = []
     for node in own_nodes(route.node):
@@ -610,7 +797,7 @@ def _carries(ctx: ModuleContext, expr: ast.expr, names: set[str]) -> bool:
         func = expr.func
         if isinstance(func, ast.Attribute) and _carries(ctx, func.value, names):
             return True
-        if ctx.index.qualname(ctx.module, func) in _CARRIERS:
+        if qualname(ctx, func) in _CARRIERS:
             return any(_carries(ctx, arg, names) for arg in expr.args)
         return False
     if isinstance(expr, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr, ast.BoolOp, ast.IfExp)):
@@ -650,7 +837,7 @@ def _is_parser(ctx: ModuleContext, call: ast.Call) -> bool:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in _PARSER_METHODS:
         return True
-    symbol = ctx.index.resolve(ctx.module, func)
+    symbol = resolve(ctx, func)
     if isinstance(symbol, External):
         return symbol.qualname in _PARSERS_BY_NAME
     if isinstance(symbol, ClassSymbol):
@@ -701,24 +888,57 @@ def http_exception_detail(call: ast.Call) -> ast.expr | None:
 
 
 def handlers_of(function: ast.AST) -> Iterator[tuple[ast.Try, ast.ExceptHandler]]:
-    for node in own_nodes(function):
-        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-            for handler in node.handlers:
-                yield node, handler
+    for node in own_statements(getattr(function, "body", [])):
+        if is_try(node):
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                yield node, handler  # type: ignore[misc]
+
+
+def function_handlers(ctx: ModuleContext, function: Function) -> Iterator[tuple[ast.Try, ast.ExceptHandler]]:
+    """``handlers_of(function)``: nothing without ``except`` on the function's lines, else from
+    the context's statements of the function."""
+    if not _facts(ctx).lines.mentions("except", function):
+        return
+    for node in statements_of(ctx, function):
+        if is_try(node):
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                yield node, handler  # type: ignore[misc]
 
 
 def module_functions(module: Module) -> Iterator[Function]:
-    """Every function and method of a module, nested ones included."""
-    for node in ast.walk(module.tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield node
+    """Every function and method of a module, nested ones included, in ``ast.walk`` order."""
+    yield from in_walk_order(module.structure.functions, walk_depths(module.tree))
+
+
+def except_functions(ctx: ModuleContext) -> list[Function]:
+    """``module_functions`` (same order) that have an ``except`` clause on their lines or are
+    registered exception handlers: the only ones OWN405/OWN406 have anything to say about."""
+    facts = _facts(ctx)
+    if "except" not in facts.text:
+        return []
+    handlers = exception_handler_types(ctx)
+    lines = facts.lines
+    return facts.walk_order(
+        [f for f in ctx.module.structure.functions if id(f) in handlers or lines.mentions("except", f)]
+    )
 
 
 def exception_handler_types(ctx: ModuleContext) -> dict[int, list[str]]:
     """Functions registered with ``@app.exception_handler(T)`` or
-    ``app.add_exception_handler(T, f)``: ``id(function node) -> [qualname of T]``."""
+    ``app.add_exception_handler(T, f)``: ``id(function node) -> [qualname of T]``. Once per
+    context; the dict is shared: do not change it."""
+    facts = _facts(ctx)
+    if facts.handler_types is None:
+        facts.handler_types = _exception_handler_types(ctx, facts)
+    return facts.handler_types
+
+
+def _exception_handler_types(ctx: ModuleContext, facts: _Facts) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
-    for node in module_functions(ctx.module):
+    if "exception_handler" not in facts.text:  # both registrations spell it
+        return found
+    # A function's own decorators come first in its list, whatever the order of functions.
+    for node in ctx.module.structure.functions:
         for decorator in node.decorator_list:
             if (
                 isinstance(decorator, ast.Call)
@@ -727,21 +947,24 @@ def exception_handler_types(ctx: ModuleContext) -> dict[int, list[str]]:
                 and decorator.args
             ):
                 found.setdefault(id(node), []).append(_type_name(ctx, decorator.args[0]))
-    for call in ast.walk(ctx.module.tree):
+    if "add_exception_handler" not in facts.text:
+        return found
+    # Calls in ``ast.walk`` order, looking only where the name is written.
+    for call in walk_mentioning(facts.tree, facts.lines.lines("add_exception_handler")):
         if (
             isinstance(call, ast.Call)
             and isinstance(call.func, ast.Attribute)
             and call.func.attr == "add_exception_handler"
             and len(call.args) >= 2
         ):
-            target = ctx.index.resolve(ctx.module, call.args[1])
+            target = resolve(ctx, call.args[1])
             if isinstance(target, FunctionSymbol) and target.module is ctx.module:
                 found.setdefault(id(target.node), []).append(_type_name(ctx, call.args[0]))
     return found
 
 
 def _type_name(ctx: ModuleContext, expr: ast.expr) -> str:
-    symbol = ctx.index.resolve(ctx.module, expr)
+    symbol = resolve(ctx, expr)
     return getattr(symbol, "qualname", "?") or "?"
 
 
@@ -754,14 +977,24 @@ def is_wrong_validation_status(status: int) -> bool:
     return status == 400 or 500 <= status <= 599
 
 
-def validation_findings(ctx: ModuleContext) -> Iterator[tuple[ast.expr, int, str]]:
-    """(status node, status, what failed) for every validation failure answered with 400/5xx."""
+def validation_findings(ctx: ModuleContext) -> list[tuple[ast.expr, int, str]]:
+    """(status node, status, what failed) for every validation failure answered with 400/5xx.
+    Once per context (OWN405 reports them, OWN406 leaves them alone); do not change the list."""
+    facts = _facts(ctx)
+    if facts.validation is None:
+        facts.validation = list(_validation_findings(ctx, facts)) if "except" in facts.text else []
+    return facts.validation
+
+
+def _validation_findings(ctx: ModuleContext, facts: _Facts) -> Iterator[tuple[ast.expr, int, str]]:
     for route in ctx.routes:
-        names = request_names(ctx, route)
-        for try_node, handler in handlers_of(route.node):
+        names: frozenset[str] | None = None
+        for try_node, handler in function_handlers(ctx, route.node):
             caught = caught_types(ctx, handler)
             if not any(name in VALIDATION_ERRORS or name in VALUE_ERRORS for name in caught):
                 continue
+            if names is None:
+                names = request_names(ctx, route)
             if not parses_request_data(ctx, try_node.body, names):
                 continue
             label = ", ".join(name.rsplit(".", 1)[-1] for name in caught)
@@ -770,7 +1003,10 @@ def validation_findings(ctx: ModuleContext) -> Iterator[tuple[ast.expr, int, str
                     yield found.status_node, found.status, label
             yield from _returned_statuses(ctx, handler.body, label)
     handlers = exception_handler_types(ctx)
-    for function in module_functions(ctx.module):
+    if not handlers:
+        return
+    registered = facts.walk_order([f for f in ctx.module.structure.functions if id(f) in handlers])
+    for function in registered:
         types = handlers.get(id(function), [])
         if not any(name in VALIDATION_ERRORS for name in types):
             continue
@@ -779,12 +1015,11 @@ def validation_findings(ctx: ModuleContext) -> Iterator[tuple[ast.expr, int, str
 
 
 def _returned_statuses(ctx: ModuleContext, body: list[ast.stmt], label: str) -> Iterator[tuple[ast.expr, int, str]]:
-    for statement in body:
-        for node in own_nodes_of(statement):
-            if isinstance(node, ast.Return) and node.value is not None and is_response_call(ctx, node.value):
-                status_node, status = response_status(ctx, node.value)  # type: ignore[arg-type]
-                if status_node is not None and status is not None and is_wrong_validation_status(status):
-                    yield status_node, status, label
+    for node in own_statements(body):
+        if isinstance(node, ast.Return) and node.value is not None and is_response_call(ctx, node.value):
+            status_node, status = response_status(ctx, node.value)  # type: ignore[arg-type]
+            if status_node is not None and status is not None and is_wrong_validation_status(status):
+                yield status_node, status, label
 
 
 # ---------------------------------------------------------------------------------------------
@@ -816,7 +1051,7 @@ def type_leaves(ctx: ModuleContext, module: Module, annotation: ast.expr, in_lis
             ctx, module, annotation.right, in_list
         )
     if isinstance(annotation, ast.Subscript):
-        head = ast.unparse(annotation.value).rsplit(".", 1)[-1]
+        head = _last_name(annotation.value)
         elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
         if head == "Annotated":
             return type_leaves(ctx, module, elements[0], in_list)
@@ -824,10 +1059,23 @@ def type_leaves(ctx: ModuleContext, module: Module, annotation: ast.expr, in_lis
             return [leaf for element in elements for leaf in type_leaves(ctx, module, element, in_list)]
         if head in _CONTAINERS:
             return [leaf for element in elements for leaf in type_leaves(ctx, module, element, True)]
-        return [TypeLeaf(annotation, ctx.index.resolve(module, annotation.value), in_list)]
+        return [TypeLeaf(annotation, _resolve_in(ctx, module, annotation.value), in_list)]
     if isinstance(annotation, ast.Constant) and annotation.value is None:
         return []
-    return [TypeLeaf(annotation, ctx.index.resolve(module, annotation), in_list)]
+    return [TypeLeaf(annotation, _resolve_in(ctx, module, annotation), in_list)]
+
+
+def _last_name(expr: ast.expr) -> str:
+    """``ast.unparse(expr).rsplit(".", 1)[-1]``, without unparsing names and attributes."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return ast.unparse(expr).rsplit(".", 1)[-1]
+
+
+def _resolve_in(ctx: ModuleContext, module: Module, expr: ast.expr) -> Symbol | None:
+    return resolve(ctx, expr) if module is ctx.module else ctx.index.resolve(module, expr)
 
 
 def owned_table(ctx: ModuleContext, symbol: Symbol | None) -> OwnedModel | None:
@@ -842,11 +1090,21 @@ class ReturnedModel:
 
 
 _LIST_METHODS = frozenset({"all", "fetchall"})
+_NEVER_A_MODEL = (
+    ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr, ast.ListComp, ast.SetComp,
+    ast.DictComp, ast.GeneratorExp, ast.BinOp, ast.BoolOp, ast.Compare, ast.UnaryOp, ast.Lambda,
+)
 _DUMP_METHODS = frozenset({"model_dump", "dict"})
 
 
 def returned_owned_models(ctx: ModuleContext, route: RouteModel) -> list[ReturnedModel]:
     """Returns of a route whose value is an owned table model object or a list of them."""
+    statements = statements_of(ctx, route.node)
+    returns = [node for node in statements if isinstance(node, ast.Return) and node.value is not None]
+    # A literal, a display or an operation is never a model (``_classify``: lookups and
+    # creations are calls, attributes or awaits), whatever the route looks up.
+    if all(isinstance(node.value, _NEVER_A_MODEL) for node in returns):
+        return []
     singles: dict[str, OwnedModel] = {}
     data = route.data
     direct: dict[int, OwnedModel] = {}
@@ -858,12 +1116,10 @@ def returned_owned_models(ctx: ModuleContext, route: RouteModel) -> list[Returne
         direct[id(creation.call)] = creation.model
         if creation.variable is not None:
             singles[creation.variable] = creation.model
-    assigned = _assignments(route.node)
+    assigned = _assignments_in(statements)
     found = []
-    for node in own_nodes(route.node):
-        if not isinstance(node, ast.Return) or node.value is None:
-            continue
-        returned = _classify(ctx, node.value, singles, direct, assigned, 0)
+    for node in returns:
+        returned = _classify(ctx, node.value, singles, direct, assigned, 0)  # type: ignore[arg-type]
         if returned is not None:
             model, is_list = returned
             found.append(ReturnedModel(node.value, model, is_list))
@@ -871,8 +1127,13 @@ def returned_owned_models(ctx: ModuleContext, route: RouteModel) -> list[Returne
 
 
 def _assignments(function: Function) -> dict[str, list[ast.expr]]:
+    return _assignments_in(own_statements(function.body))
+
+
+def _assignments_in(statements: list) -> dict[str, list[ast.expr]]:
+    """``name -> values`` of the single-name assignments among ``statements``, in order."""
     found: dict[str, list[ast.expr]] = {}
-    for node in own_nodes(function):
+    for node in statements:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             found.setdefault(node.targets[0].id, []).append(node.value)
         elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
@@ -916,7 +1177,7 @@ def _classify(
     if isinstance(func, ast.Name) and func.id == "list" and len(value.args) == 1:
         model = _entity_query(ctx, value.args[0], assigned, depth)
         return (model, True) if model is not None else None
-    target = ctx.index.resolve(ctx.module, func)
+    target = resolve(ctx, func)
     if isinstance(target, FunctionSymbol) and target.node.returns is not None:
         for leaf in type_leaves(ctx, target.module, target.node.returns):
             model = owned_table(ctx, leaf.symbol)
@@ -932,12 +1193,12 @@ def _entity_query(
     ``session.query(Task)``, directly or through a local variable."""
     for node in ast.walk(expr):
         if isinstance(node, ast.Call) and len(node.args) == 1:
-            callee = ctx.index.qualname(ctx.module, node.func) or ""
+            callee = qualname(ctx, node.func) or ""
             is_query = callee.endswith(".select") or (
                 isinstance(node.func, ast.Attribute) and node.func.attr == "query"
             )
             if is_query:
-                model = owned_table(ctx, ctx.index.resolve(ctx.module, node.args[0]))
+                model = owned_table(ctx, resolve(ctx, node.args[0]))
                 if model is not None:
                     return model
         if isinstance(node, ast.Name) and node.id in assigned and depth < 4:
@@ -1031,11 +1292,11 @@ def request_models(ctx: ModuleContext, route: RouteModel) -> list[RequestModel]:
 
 
 def _marker_is(expr: ast.expr | None, names: tuple[str, ...]) -> bool:
-    return isinstance(expr, ast.Call) and ast.unparse(expr.func).rsplit(".", 1)[-1] in names
+    return isinstance(expr, ast.Call) and _last_name(expr.func) in names
 
 
 def _annotated_marker(annotation: ast.expr, names: tuple[str, ...]) -> bool:
-    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).rsplit(".", 1)[-1] == "Annotated":
+    if isinstance(annotation, ast.Subscript) and _last_name(annotation.value) == "Annotated":
         elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
         return any(_marker_is(element, names) for element in elements[1:])
     return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from ..analysis.checks import find_owner_checks, name_is, rooted_at
@@ -14,6 +13,7 @@ from ..analysis.responses import (
     PATH_OWNER,
     StatusRaise,
     failure_branches,
+    in_walk_order_of,
     status_raises,
     status_replacement,
 )
@@ -466,15 +466,18 @@ def _object_violation(ctx: ModuleContext, found: StatusRaise, subject: str | Non
 
 def _guard_dependency_raises(ctx: ModuleContext) -> Iterator[StatusRaise]:
     """Path owner checks of functions of this module that take the path user id and an auth
-    dependency (guard dependencies such as ``verify_user``)."""
+    dependency (guard dependencies such as ``verify_user``), in ``ast.walk`` order."""
     deps = ctx.analysis.dependencies
     user = ctx.settings.user_id_param
+    if user not in ctx.module.text:  # a parameter's name is written in the file
+        return
     route_nodes = {id(route.node) for route in ctx.routes}
-    for node in ast.walk(ctx.module.tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or id(node) in route_nodes:
-            continue
-        if user not in {arg.arg for arg, _ in function_parameters(node)}:
-            continue
+    candidates = [
+        node
+        for node in ctx.module.structure.functions
+        if id(node) not in route_nodes and any(arg.arg == user for arg, _ in function_parameters(node))
+    ]
+    for node in in_walk_order_of(ctx, candidates):
         identities = frozenset(
             d.param.arg
             for d in deps.of_function(FunctionSymbol(ctx.module, node))

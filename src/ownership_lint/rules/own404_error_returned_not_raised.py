@@ -13,10 +13,10 @@ from ..analysis.responses import (
     failure_branches,
     is_error_value,
     message_of,
-    own_nodes_of,
     raises_anything,
     sets_status_code,
 )
+from ..analysis.statements import own_statements
 from ..fixes.actions import FixAction, ReplaceStatement, span_of
 from ..fixes.guards import raise_http_exception
 from ..rule import STATUS_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
@@ -114,14 +114,13 @@ class ErrorReturnedNotRaised(Rule):
             for branch in failure_branches(ctx, route):
                 if raises_anything(branch.body) or sets_status_code(branch.body):
                     continue
-                for statement in branch.body:
-                    for node in own_nodes_of(statement):
-                        if not isinstance(node, ast.Return) or id(node) in seen:
-                            continue
-                        if answers_with_status(ctx, node.value) or not is_error_value(ctx, node.value):
-                            continue
-                        seen.add(id(node))
-                        yield _violation(ctx, branch, node)
+                for node in own_statements(branch.body):
+                    if not isinstance(node, ast.Return) or id(node) in seen:
+                        continue
+                    if answers_with_status(ctx, node.value) or not is_error_value(ctx, node.value):
+                        continue
+                    seen.add(id(node))
+                    yield _violation(ctx, branch, node)
 
     VALID = (
         Case(

@@ -77,6 +77,8 @@ class ValidationErrorStatus(Rule):
     cwe = (20,)
     security_severity = "3.7"
     markers = STATUS_MARKERS
+    # ``except`` clauses, and ``exception_handler``/``add_exception_handler`` registrations.
+    requires = (b"except",)
     summary = "Input validation failure answered with 400/5xx instead of 422"
     message_formats = ("Validation failure (`{exception}`) answered with {status}; invalid input is 422",)
     fix_availability = FixAvailability.ALWAYS

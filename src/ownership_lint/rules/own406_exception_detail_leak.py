@@ -6,24 +6,26 @@ import ast
 from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext
-from ..analysis.raises import is_http_exception_call, status_argument, status_value
+from ..analysis.raises import status_argument
 from ..analysis.responses import (
     BROAD_EXCEPTIONS,
     answers_with_status,
     caught_types,
+    except_functions,
     exception_handler_types,
-    handlers_of,
+    function_handlers,
     http_exception_detail,
+    is_http_exception,
     is_internal,
     is_response_call,
-    module_functions,
-    own_nodes_of,
+    read_status,
     response_content,
     response_status,
     sets_status_code,
     uses_exception_text,
     validation_findings,
 )
+from ..analysis.statements import own_statements
 from ..diagnostics import Applicability
 from ..fixes.actions import ReplaceExpression, span_of
 from ..fixes.guards import quote
@@ -106,6 +108,8 @@ class ExceptionDetailLeak(Rule):
     cwe = (209,)
     security_severity = "5.3"
     markers = STATUS_MARKERS
+    # ``except`` clauses, and ``exception_handler``/``add_exception_handler`` registrations.
+    requires = (b"except",)
     summary = "Exception text sent to the client, or exception swallowed with a success status"
     message_formats = (
         "Response detail carries the text of `{exception}` ({caught}) to the client",
@@ -114,12 +118,15 @@ class ExceptionDetailLeak(Rule):
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, ctx: ModuleContext) -> Iterator[Violation]:
+        functions = except_functions(ctx)  # the functions with a handler, in ast.walk order
+        if not functions:
+            return
         owned_by_405 = {id(node) for node, _status, _label in validation_findings(ctx)}
         routes = {id(route.node) for route in ctx.routes}
         handlers = exception_handler_types(ctx)
-        for function in module_functions(ctx.module):
+        for function in functions:
             is_route = id(function) in routes
-            for _try, handler in handlers_of(function):
+            for _try, handler in function_handlers(ctx, function):
                 caught = caught_types(ctx, handler)
                 internal = any(is_internal(name) for name in caught)
                 leaks = list(_leaks(ctx, handler, internal, owned_by_405, answers=is_route))
@@ -433,23 +440,22 @@ def _leaks(
 ) -> Iterator[ast.expr]:
     """Detail expressions of the handler that carry the exception's text."""
     name = handler.name
-    for statement in handler.body:
-        for node in own_nodes_of(statement):
-            if not isinstance(node, ast.Raise) or node.exc is None:
-                continue
-            if not is_http_exception_call(ctx.index, ctx.module, node.exc):
-                continue
-            call = node.exc
-            assert isinstance(call, ast.Call)
-            status_node = status_argument(call)
-            if status_node is not None and id(status_node) in owned_by_405:
-                continue
-            status = status_value(ctx.index, ctx.module, status_node)
-            if not internal and not (status is not None and status >= 500):
-                continue
-            detail = http_exception_detail(call)
-            if detail is not None and uses_exception_text(detail, name):
-                yield detail
+    for node in own_statements(handler.body):
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            continue
+        if not is_http_exception(ctx, node.exc):
+            continue
+        call = node.exc
+        assert isinstance(call, ast.Call)
+        status_node = status_argument(call)
+        if status_node is not None and id(status_node) in owned_by_405:
+            continue
+        status = read_status(ctx, status_node)
+        if not internal and not (status is not None and status >= 500):
+            continue
+        detail = http_exception_detail(call)
+        if detail is not None and uses_exception_text(detail, name):
+            yield detail
     if answers:
         yield from _returned_leaks(ctx, handler.body, name, internal, answers, owned_by_405)
 
@@ -463,23 +469,22 @@ def _returned_leaks(
     owned_by_405: set[int] | None = None,
 ) -> Iterator[ast.expr]:
     """Values returned to the client (a dict or a response's content) carrying the text."""
-    for statement in body:
-        for node in own_nodes_of(statement):
-            if not isinstance(node, ast.Return) or node.value is None:
-                continue
-            value = node.value
-            if not is_response_call(ctx, value):
-                continue  # answered with a success status: a swallowed exception (see _swallows)
-            status_node, status = response_status(ctx, value)  # type: ignore[arg-type]
-            if status_node is None or (status is not None and status < 400):
-                continue  # idem
-            if owned_by_405 and id(status_node) in owned_by_405:
-                continue
-            if not internal and not (status is not None and status >= 500):
-                continue
-            content = response_content(value)  # type: ignore[arg-type]
-            if content is not None:
-                yield from _leaking_parts(content, name)
+    for node in own_statements(body):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        if not is_response_call(ctx, value):
+            continue  # answered with a success status: a swallowed exception (see _swallows)
+        status_node, status = response_status(ctx, value)  # type: ignore[arg-type]
+        if status_node is None or (status is not None and status < 400):
+            continue  # idem
+        if owned_by_405 and id(status_node) in owned_by_405:
+            continue
+        if not internal and not (status is not None and status >= 500):
+            continue
+        content = response_content(value)  # type: ignore[arg-type]
+        if content is not None:
+            yield from _leaking_parts(content, name)
 
 
 def _leaking_parts(value: ast.expr, name: str | None) -> Iterator[ast.expr]:
@@ -494,13 +499,12 @@ def _leaking_parts(value: ast.expr, name: str | None) -> Iterator[ast.expr]:
 def _swallows(ctx: ModuleContext, handler: ast.ExceptHandler) -> bool:
     """The handler neither raises nor answers with an error status."""
     body = handler.body
-    if any(isinstance(node, ast.Raise) for statement in body for node in own_nodes_of(statement)):
+    statements = own_statements(body)
+    if any(isinstance(node, ast.Raise) for node in statements):
         return False
     if sets_status_code(body):
         return False
-    returns = [
-        node for statement in body for node in own_nodes_of(statement) if isinstance(node, ast.Return)
-    ]
+    returns = [node for node in statements if isinstance(node, ast.Return)]
     if returns:
         return any(not answers_with_status(ctx, node.value) for node in returns)
     # Falls through: only when the handler does nothing the rest of the route could act on.
@@ -523,8 +527,7 @@ def _except_keyword(handler: ast.ExceptHandler) -> ast.AST:
 def _returns_text(handler: ast.ExceptHandler) -> bool:
     return any(
         isinstance(node, ast.Return) and node.value is not None and uses_exception_text(node.value, handler.name)
-        for statement in handler.body
-        for node in own_nodes_of(statement)
+        for node in own_statements(handler.body)
     )
 
 
