@@ -193,3 +193,62 @@ def test_a_plain_check_never_loads_libcst(app: Path):
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=app, capture_output=True, text=True, env={**os.environ})
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_rule_is_not_given_a_file_without_its_required_bytes(tmp_path: Path, monkeypatch):
+    """``Rule.requires``: every byte string must be in the file. OWN405 needs ``except`` (an
+    ``except`` clause, or an ``exception_handler`` registration); without it the rule is not
+    even called, and asking for every file (no prefilter) changes no answer."""
+    from ownership_lint.rules.own405_validation_error_status import ValidationErrorStatus
+
+    assert ValidationErrorStatus.requires == (b"except",)
+    (tmp_path / "pyproject.toml").write_text("")
+    write(
+        tmp_path,
+        "plain.py",
+        """
+        from fastapi import APIRouter, HTTPException
+
+        router = APIRouter()
+
+
+        @router.get("/tasks/{task_id}")
+        def read(task_id: str):
+            if not task_id:
+                raise HTTPException(status_code=400, detail="Missing id")
+            return {"id": task_id}
+        """,
+    )
+    write(
+        tmp_path,
+        "parsing.py",
+        """
+        from fastapi import APIRouter, HTTPException
+
+        router = APIRouter()
+
+
+        @router.get("/tasks")
+        def tasks(limit: str = "10"):
+            try:
+                size = int(limit)
+            except ValueError:
+                raise HTTPException(status_code=400, detail="Invalid limit")
+            return {"limit": size}
+        """,
+    )
+    given: list[str] = []
+    original = ValidationErrorStatus.check
+
+    def spy(self, ctx):
+        given.append(ctx.module.path.name)
+        return original(self, ctx)
+
+    monkeypatch.setattr(ValidationErrorStatus, "check", spy)
+    filtered = run(tmp_path, use_cache=False, jobs=1)
+    assert given == ["parsing.py"]
+    assert ("parsing.py", 11, 41, "OWN405") in filtered
+
+    given.clear()
+    assert run(tmp_path, use_cache=False, jobs=1, prefilter=False) == filtered
+    assert sorted(given) == ["parsing.py", "plain.py"]

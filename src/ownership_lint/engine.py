@@ -182,11 +182,8 @@ class Linter:
     def _applicable_rules(self, data: bytes) -> list[Rule]:
         if not self.options.prefilter:
             return self.rules
-        return [
-            rule
-            for rule in self.rules
-            if any(m in data for m in rule.markers) and all(r in data for r in rule.requires)
-        ]
+        rules = [rule for rule in self.rules if any(m in data for m in rule.markers)]
+        return [rule for rule in rules if all(r in data for r in rule.requires)]
 
     def _check(self, project: Project, path: Path, text: str) -> list[_Finding]:
         data = text.encode("utf-8", errors="surrogateescape")

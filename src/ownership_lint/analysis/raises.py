@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .names import HTTP_EXCEPTION, STATUS_MODULES
 from .project import Module, ProjectIndex, ValueSymbol
+from .statements import own_statements
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 _STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
@@ -87,7 +88,7 @@ def _bound_once(function: Function, name: str) -> ast.expr | None:
 
 def assigned_values(function: Function, name: str) -> Iterator[ast.expr]:
     """Values assigned to the plain name ``name`` in the function (not nested functions)."""
-    for node in own_nodes(function):
+    for node in own_statements(function.body):  # assignments are statements
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == name for t in node.targets
         ):
@@ -150,7 +151,6 @@ def _http_status(name: str) -> int | None:
 
 def raises_in(body: list[ast.stmt]) -> Iterator[ast.Raise]:
     """The raise statements of a block, not entering nested functions."""
-    for statement in body:
-        for node in walk_local(statement):
-            if isinstance(node, ast.Raise):
-                yield node
+    for node in own_statements(body):
+        if isinstance(node, ast.Raise):
+            yield node

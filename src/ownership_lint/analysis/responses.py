@@ -446,8 +446,6 @@ def _awaited(value: ast.expr) -> ast.expr:
     return value
 
 
-
-
 def _derived_names(
     bindings: list[ast.Assign | ast.AnnAssign], used: dict[int, frozenset[str]], seeds: frozenset[str]
 ) -> frozenset[str]:
@@ -807,10 +805,6 @@ def _carries(ctx: ModuleContext, expr: ast.expr, names: set[str]) -> bool:
     if isinstance(expr, ast.FormattedValue):
         return _carries(ctx, expr.value, names)
     return False
-
-
-def _mentions(expr: ast.AST, names: set[str] | frozenset[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
 
 
 def parses_request_data(ctx: ModuleContext, body: list[ast.stmt], names: frozenset[str]) -> bool:

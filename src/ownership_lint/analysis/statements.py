@@ -71,10 +71,6 @@ def own_statements(body: Iterable[ast.stmt]) -> list[ast.stmt]:
     return found
 
 
-def of_type(statements: Sequence[ast.stmt], kinds: type | tuple[type, ...]) -> list:
-    return [statement for statement in statements if isinstance(statement, kinds)]
-
-
 def is_try(statement: ast.stmt) -> bool:
     return isinstance(statement, _TRY)
 

@@ -18,6 +18,7 @@ from weakref import WeakKeyDictionary
 from .context import Analysis, ModuleContext, RouteModel
 from .project import FunctionSymbol, Module, ValueSymbol
 from .raises import assigned_values, own_nodes, walk_local
+from .statements import own_statements
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 TRY_STATEMENTS: tuple[type, ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
@@ -106,22 +107,78 @@ def jwt_call(ctx: ModuleContext, node: ast.AST, module: Module | None = None) ->
     return JwtCall(node, *found) if found else None
 
 
-def jwt_calls(ctx: ModuleContext) -> Iterator[tuple[JwtCall, Function | None]]:
-    """Every JWT call of the module with the function it runs in (None: module level)."""
+_JWT_CALLS: WeakKeyDictionary[ModuleContext, list[tuple[JwtCall, Function | None]]] = WeakKeyDictionary()
+
+
+def jwt_calls(ctx: ModuleContext) -> list[tuple[JwtCall, Function | None]]:
+    """Every JWT call of the module with the function it runs in (None: module level), in
+    pre-order. Once per context (OWN501-OWN503 all ask); the list is shared: do not change it."""
+    found = _JWT_CALLS.get(ctx)
+    if found is None:
+        found = _JWT_CALLS[ctx] = list(_jwt_calls(ctx))
+    return found
+
+
+def _jwt_calls(ctx: ModuleContext) -> Iterator[tuple[JwtCall, Function | None]]:
+    # Only a call whose callee is a name, or an attribute of a name, imported by the module can
+    # resolve to a library function: anything else is not looked up.
+    imported = ctx.module.imports
     stack: list[tuple[ast.AST, Function | None]] = [(ctx.module.tree, None)]
     while stack:
         node, function = stack.pop()
-        found = jwt_call(ctx, node)
-        if found is not None:
-            yield found, function
-        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
+        kind = type(node)
+        if kind is ast.Call and _root_name(node.func) in imported:  # type: ignore[attr-defined]
+            found = jwt_call(ctx, node)
+            if found is not None:
+                yield found, function
+        inner = node if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef else function
+        children = _child_nodes(node)
+        if children:
+            children.reverse()
+            stack.extend((child, inner) for child in children)
+
+
+def _root_name(expr: ast.expr) -> str | None:
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "kind", "type_comment"})  # never hold a call
+
+
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))`` without its generators, leaving out the nodes that
+    cannot contain a call (expression contexts, operators)."""
+    kind = type(node)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+    children: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children
 
 
 def decode_calls(ctx: ModuleContext, function: Function, module: Module | None = None) -> Iterator[JwtCall]:
-    for node in own_nodes(function):
-        found = jwt_call(ctx, node, module)
-        if found is not None and found.is_decode:
+    """The JWT decodes of the function's body (not of nested functions), in source order.
+
+    The candidates come from the module's shared list of the function's calls; only when one
+    is a decode is the function's body walked, to leave out nested functions, decorators and
+    defaults."""
+    own: set[int] | None = None
+    for call in (module or ctx.module).structure.calls_in(function):
+        found = jwt_call(ctx, call, module)
+        if found is None or not found.is_decode:
+            continue
+        if own is None:
+            own = {id(node) for node in own_nodes(function) if isinstance(node, ast.Call)}
+        if id(call) in own:
             yield found
 
 
@@ -389,7 +446,7 @@ class TokenScope:
 
 
 def _simple_assignments(function: Function) -> Iterator[tuple[str, ast.expr]]:
-    for node in own_nodes(function):
+    for node in own_statements(function.body):  # assignments are statements
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             yield node.targets[0].id, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):

@@ -106,6 +106,7 @@ class OwnerMismatchStatus(Rule):
     cwe = (285,)
     security_severity = "4.3"
     markers = STATUS_MARKERS
+    requires = (b"raise",)  # every finding is the status of a ``raise``
     summary = "Owner check rejects with the wrong HTTP status"
     message_formats = (
         "Owner check of `{user_id}` raises {status}; a mismatch with the authenticated user is 403",

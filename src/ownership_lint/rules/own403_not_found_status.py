@@ -77,6 +77,7 @@ class NotFoundStatus(Rule):
     cwe = (204,)
     security_severity = "4.3"
     markers = STATUS_MARKERS
+    requires = (b"raise",)  # every finding is the status of a ``raise``
     summary = "Not-found branch raises a status other than 404"
     message_formats = ("`{object}` not found raises {status}; a missing object is 404",)
     fix_availability = FixAvailability.ALWAYS

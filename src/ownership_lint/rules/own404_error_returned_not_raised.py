@@ -102,6 +102,7 @@ class ErrorReturnedNotRaised(Rule):
     cwe = (285,)
     security_severity = "6.5"
     markers = STATUS_MARKERS
+    requires = (b"return",)  # every finding is a ``return``
     summary = "Failure branch returns a value, so the client gets a success status"
     message_formats = (
         "{check} returns a value instead of raising; the client gets a success status, not {status}",
