@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import gc
 import json
 import os
 import sys
@@ -385,6 +386,9 @@ def _warn(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A run is short and builds many small trees that form no cycles: collecting them in
+    # the youngest generation only wastes time (about a tenth of a cold run).
+    gc.set_threshold(100_000, 50, 100)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="ownership-lint")
     except SystemExit as exit_:

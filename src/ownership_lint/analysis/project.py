@@ -94,8 +94,7 @@ class Structure:
         self.tree = tree
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.classes: list[ast.ClassDef] = []
-        self._calls: dict[int, list[ast.Call]] = {}
-        self._parents: dict[int, dict[int, ast.AST]] = {}
+        self._walked: dict[int, tuple[list[ast.Call], dict[int, ast.AST]]] = {}
         self._collect(tree.body)
         self.functions.sort(key=_position)
 
@@ -115,23 +114,30 @@ class Structure:
 
     def calls_in(self, function: ast.AST) -> list[ast.Call]:
         """Every call inside ``function`` (nested functions included), in source order."""
-        key = id(function)
-        if key not in self._calls:
-            calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
-            calls.sort(key=_position)
-            self._calls[key] = calls
-        return self._calls[key]
+        return self._walk(function)[0]
 
     def parents_in(self, function: ast.AST) -> dict[int, ast.AST]:
         """``id(node) -> parent`` for the nodes inside ``function``."""
+        return self._walk(function)[1]
+
+    def _walk(self, function: ast.AST) -> tuple[list[ast.Call], dict[int, ast.AST]]:
+        """One pass over the function gives both answers: most functions asked about one
+        are soon asked about the other."""
         key = id(function)
-        if key not in self._parents:
+        if key not in self._walked:
+            calls: list[ast.Call] = []
             parents: dict[int, ast.AST] = {}
-            for node in ast.walk(function):
+            pending = [function]
+            while pending:
+                node = pending.pop()
                 for child in ast.iter_child_nodes(node):
                     parents[id(child)] = node
-            self._parents[key] = parents
-        return self._parents[key]
+                    pending.append(child)
+                    if isinstance(child, ast.Call):
+                        calls.append(child)
+            calls.sort(key=_position)
+            self._walked[key] = (calls, parents)
+        return self._walked[key]
 
 
 def _shared_prefix(a: str, b: str) -> int:
