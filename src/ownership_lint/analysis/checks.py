@@ -109,3 +109,17 @@ def name_is(name: str) -> Operand:
 
 def rooted_at(names: frozenset[str]) -> Operand:
     return lambda expr: root_name(expr) in names
+
+
+def tests_missing(test: ast.expr, name: str) -> bool:
+    """``x is None``, ``x == None``, ``not x``, possibly among ``or`` terms."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return any(tests_missing(value, name) for value in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return isinstance(test.operand, ast.Name) and test.operand.id == name
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq)):
+        sides = (test.left, test.comparators[0])
+        return any(isinstance(s, ast.Name) and s.id == name for s in sides) and any(
+            isinstance(s, ast.Constant) and s.value is None for s in sides
+        )
+    return False

@@ -9,11 +9,18 @@ from functools import cached_property
 
 from ..settings import Settings
 from ..source import Locator
-from .checks import OwnerCheck, find_owner_checks, name_is, root_name, rooted_at, unwrap_conversion
+from .checks import (
+    OwnerCheck,
+    find_owner_checks,
+    name_is,
+    root_name,
+    rooted_at,
+    unwrap_conversion,
+)
 from .dependencies import Dependencies, Dependency, function_parameters
 from .models import Models
-from .ownership import FunctionData, Trust
 from .names import HTTP_EXCEPTION, SCALAR_IDENTITY_TYPES, STATUS_MODULES
+from .ownership import FunctionData, Trust
 from .project import FunctionSymbol, Module, ProjectIndex
 from .queries import DataAccess, Queries, is_session_write
 from .routes import Route, Routers, path_parameters

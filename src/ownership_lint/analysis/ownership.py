@@ -22,6 +22,7 @@ from .checks import (
     is_mismatch_test,
     root_name,
     stops_request,
+    tests_missing,
     unwrap_conversion,
 )
 from .models import OwnedModel
@@ -413,7 +414,7 @@ class FunctionData:
         following = _following_statement(self.function, lookup.statement)
         if name is None or not isinstance(following, ast.If) or not stops_request(following.body):
             return None
-        return following if _tests_missing(following.test, name) else None
+        return following if tests_missing(following.test, name) else None
 
     # Creations
 
@@ -539,19 +540,6 @@ def _following_statement(function: Function, statement: ast.stmt) -> ast.stmt | 
                 index = block.index(statement)
                 return block[index + 1] if index + 1 < len(block) else None
     return None
-
-
-def _tests_missing(test: ast.expr, name: str) -> bool:
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
-        return any(_tests_missing(value, name) for value in test.values)
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return isinstance(test.operand, ast.Name) and test.operand.id == name
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq)):
-        sides = (test.left, test.comparators[0])
-        return any(isinstance(s, ast.Name) and s.id == name for s in sides) and any(
-            isinstance(s, ast.Constant) and s.value is None for s in sides
-        )
-    return False
 
 
 def _superuser_guard_of(statement: ast.If, branch_child: ast.AST) -> str | None:

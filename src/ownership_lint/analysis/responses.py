@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from weakref import WeakKeyDictionary
 
-from .checks import is_match_test, is_mismatch_test, root_name, unwrap_conversion
+from .checks import (
+    is_match_test,
+    is_mismatch_test,
+    root_name,
+    tests_missing,
+    unwrap_conversion,
+)
 from .context import ModuleContext, RouteModel
 from .dependencies import function_parameters
 from .models import OwnedModel
@@ -358,20 +364,6 @@ def _model_of(fetched: dict[str, tuple[int, str | None]], subject: str | None, n
     if subject is not None and subject in fetched and fetched[subject][0] < node.lineno:
         return fetched[subject][1]
     return None
-
-
-def tests_missing(test: ast.expr, name: str) -> bool:
-    """``x is None``, ``x == None``, ``not x``, possibly among ``or`` terms."""
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
-        return any(tests_missing(value, name) for value in test.values)
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return isinstance(test.operand, ast.Name) and test.operand.id == name
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq)):
-        sides = (test.left, test.comparators[0])
-        return any(isinstance(s, ast.Name) and s.id == name for s in sides) and any(
-            isinstance(s, ast.Constant) and s.value is None for s in sides
-        )
-    return False
 
 
 def _only_missing(test: ast.expr, name: str) -> bool:

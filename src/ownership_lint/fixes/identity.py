@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.dependencies import function_parameters
 from ..analysis.names import ANNOTATED, DEPENDS, SCALAR_IDENTITY_TYPES
-from ..analysis.project import ClassSymbol, External, FunctionSymbol, Module, ValueSymbol
+from ..analysis.project import (
+    ClassSymbol,
+    External,
+    FunctionSymbol,
+    Module,
+    ValueSymbol,
+)
 from .actions import AddImport, AddParameter, FixAction, FunctionRef
 
 IDENTITY_PARAM = "current_user"

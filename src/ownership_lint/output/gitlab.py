@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ownership_lint.diagnostics import Diagnostic
-from ownership_lint.output import SYNTAX_ERROR_NAME, RenderContext, display_path, sorted_diagnostics
+from ownership_lint.output import (
+    SYNTAX_ERROR_NAME,
+    RenderContext,
+    display_path,
+    sorted_diagnostics,
+)
 
 _MASK = (1 << 64) - 1
 

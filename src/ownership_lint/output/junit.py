@@ -10,7 +10,12 @@ import os
 from collections.abc import Sequence
 
 from ownership_lint.diagnostics import Diagnostic
-from ownership_lint.output import PROGRAM, SYNTAX_ERROR_NAME, RenderContext, group_by_file
+from ownership_lint.output import (
+    PROGRAM,
+    SYNTAX_ERROR_NAME,
+    RenderContext,
+    group_by_file,
+)
 
 PACKAGE = f"org.{PROGRAM}"
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ownership_lint.diagnostics import Diagnostic
-from ownership_lint.output import SYNTAX_ERROR_NAME, RenderContext, display_path, sorted_diagnostics
+from ownership_lint.output import (
+    SYNTAX_ERROR_NAME,
+    RenderContext,
+    display_path,
+    sorted_diagnostics,
+)
 
 
 def render(diagnostics: Sequence[Diagnostic], ctx: RenderContext) -> str:

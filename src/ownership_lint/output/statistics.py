@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from ownership_lint.diagnostics import Diagnostic
-from ownership_lint.output import SYNTAX_ERROR_NAME, RenderContext, is_fixable, paint_joined
+from ownership_lint.output import (
+    SYNTAX_ERROR_NAME,
+    RenderContext,
+    is_fixable,
+    paint_joined,
+)
 from ownership_lint.output.json_format import dumps
 
 BOLD = "1"

@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import Creation, request_model_declares
 from ..fixes.actions import InsertStatementsAfter, ReplaceExpression, span_of
-from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import (
+    QUERY_MARKERS,
+    ROUTE_MARKERS,
+    Case,
+    FixAvailability,
+    FixPlan,
+    Rule,
+    Violation,
+)
 from ._common import SEED_PROJECT
 from ._data import from_request
 

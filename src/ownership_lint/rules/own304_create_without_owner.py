@@ -8,9 +8,22 @@ from collections.abc import Iterator
 from ..analysis.checks import root_name
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.dependencies import function_parameters
-from ..analysis.ownership import Creation, Function, FunctionData, request_model_declares
+from ..analysis.ownership import (
+    Creation,
+    Function,
+    FunctionData,
+    request_model_declares,
+)
 from ..analysis.project import ClassSymbol
-from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
+from ..rule import (
+    QUERY_MARKERS,
+    ROUTE_MARKERS,
+    Case,
+    FixAvailability,
+    FixPlan,
+    Rule,
+    Violation,
+)
 from ._common import SEED_PROJECT
 from ._data import called_by_routes, helper_functions
 from .own303_owner_filter_from_untrusted_input import owner_assignment_fix

@@ -6,7 +6,13 @@ import ast
 from collections.abc import Iterator
 
 from ..analysis.context import ModuleContext
-from ..analysis.tokens import Function, JwtCall, binding_values, disabled_checks, jwt_calls
+from ..analysis.tokens import (
+    Function,
+    JwtCall,
+    binding_values,
+    disabled_checks,
+    jwt_calls,
+)
 from ..fixes.actions import AddKeywordArgument, ReplaceExpression, span_of
 from ..fixes.guards import quote
 from ..rule import TOKEN_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation

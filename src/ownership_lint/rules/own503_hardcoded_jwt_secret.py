@@ -8,7 +8,13 @@ from dataclasses import dataclass, replace
 
 from ..analysis.context import ModuleContext
 from ..analysis.project import ClassSymbol, FunctionSymbol, Module, Symbol
-from ..analysis.tokens import Function, JwtCall, binding_values, disabled_checks, jwt_calls
+from ..analysis.tokens import (
+    Function,
+    JwtCall,
+    binding_values,
+    disabled_checks,
+    jwt_calls,
+)
 from ..diagnostics import Applicability
 from ..fixes.actions import FixAction, ReplaceExpression, span_of
 from ..fixes.auth_errors import environ_lookup, source_of

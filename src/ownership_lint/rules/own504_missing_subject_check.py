@@ -22,7 +22,13 @@ from ..analysis.tokens import (
     module_functions,
     placed_statements,
 )
-from ..fixes.actions import FixAction, InsertStatementsAfter, ReplaceExpression, ReplaceStatement, span_of
+from ..fixes.actions import (
+    FixAction,
+    InsertStatementsAfter,
+    ReplaceExpression,
+    ReplaceStatement,
+    span_of,
+)
 from ..fixes.auth_errors import raise_unauthorized, source_of
 from ..rule import AUTH_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import DEPENDENCIES_PY

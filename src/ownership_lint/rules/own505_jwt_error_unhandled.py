@@ -22,7 +22,12 @@ from ..analysis.tokens import (
     placed_statements,
 )
 from ..fixes.actions import FixAction, ReplaceStatement, span_of
-from ..fixes.auth_errors import add_handler, raise_unauthorized, token_error_name, wrap_in_try
+from ..fixes.auth_errors import (
+    add_handler,
+    raise_unauthorized,
+    token_error_name,
+    wrap_in_try,
+)
 from ..rule import TOKEN_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
 from ._common import DEPENDENCIES_PY
 
