@@ -188,9 +188,9 @@ class TestSymlinksAndErrors:
         monkeypatch.chdir(root)
         Path("a.py").symlink_to("b.py")
         Path("b.py").symlink_to("a.py")
-        assert discover_files([Path("a.py")], Settings(), root=root).warnings == ("a.py: broken symbolic link",)
+        assert discover_files([Path("a.py")], Settings(), root=root).warnings == ("a.py: symbolic link loop",)
 
-    def test_unreadable_directory_is_a_warning(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_unreadable_directory_is_an_error(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         touch(root, "ok.py", "locked/x.py")
         locked = str((root / "locked").resolve())
         real_scandir = os.scandir
@@ -203,7 +203,7 @@ class TestSymlinksAndErrors:
         monkeypatch.setattr(os, "scandir", scandir)
         result = discover(root)
         assert rel(result, root) == ["ok.py"]
-        assert result.warnings == (f"{locked}: Permission denied",)
+        assert result.errors == (f"{locked}: cannot read the directory: Permission denied",)
 
     @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every directory")
     def test_unreadable_directory_on_disk(self, root: Path) -> None:
@@ -214,7 +214,7 @@ class TestSymlinksAndErrors:
         finally:
             (root / "locked").chmod(0o755)
         assert rel(result, root) == ["ok.py"]
-        assert result.warnings == (f"{(root / 'locked').resolve()}: Permission denied",)
+        assert result.errors == (f"{(root / 'locked').resolve()}: cannot read the directory: Permission denied",)
 
 
 MATCHES = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import gc
@@ -18,14 +19,14 @@ from . import __version__
 from .api import resolve_settings
 from .discovery import DiscoveryError, is_force_excluded
 from .docs import rule_json, rule_text
-from .engine import FileResult, Linter, RunOptions, RunResult
+from .engine import FileResult, Linter, RuleCrash, RunOptions, RunResult
 from .noqa import add_noqa
 from .output import FORMATS, RenderContext, render
 from .output.statistics import render_statistics
 from .output.summary import summary_lines
 from .registry import RegistryError, all_rules, rule_for
 from .settings import ConfigError, settings_as_toml_dict
-from .source import SourceError, SourceFile, decode_source, write_source_atomically
+from .source import SourceError, SourceFile, decode_source, split_lines, write_source_atomically
 
 EXIT_OK, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
 # Formats for people: the closing summary lines follow them, as in ruff.
@@ -108,14 +109,18 @@ def _run_check(paths: list[Path], options: dict) -> int:
         if options["stdin_filename"]:
             return _check_stdin(linter, Path(options["stdin_filename"]), options, settings)
         result = linter.run(paths or [Path.cwd()])
-    except (ConfigError, DiscoveryError, RegistryError, SourceError) as error:
+    except (ConfigError, DiscoveryError, RegistryError, SourceError, RuleCrash, _OutputError) as error:
         _error(str(error))
         return EXIT_ERROR
     for warning in result.warnings:
         _warn(warning)
     if options["add_noqa"]:
-        return _add_noqa(result, quiet=bool(options["quiet"] or options["silent"]))
-    code = _report(result, options, settings.output_format)
+        code = _add_noqa(result, quiet=bool(options["quiet"] or options["silent"]))
+    else:
+        try:
+            code = _report(result, options, settings.output_format)
+        except _OutputError as error:
+            result.errors.append(str(error))
     for message in result.errors:
         _error(message)
     return EXIT_ERROR if result.errors else code
@@ -243,8 +248,8 @@ def _unified_diff(result: RunResult) -> str:
             name = _display_path(file.path)
             chunks.extend(
                 difflib.unified_diff(
-                    file.original.splitlines(keepends=True),
-                    file.text.splitlines(keepends=True),
+                    split_lines(file.original),
+                    split_lines(file.text),
                     name,
                     name,
                 )
@@ -269,7 +274,7 @@ def _check_stdin(linter: Linter, filename: Path, options: dict, settings) -> int
     the diff goes to standard output and the closing lines to standard error.
     """
     data = sys.stdin.buffer.read()
-    path = filename.resolve()
+    path = Path(os.path.realpath(filename))
     source = decode_source(path, data)
     mode = _mode(options)
     if settings.force_exclude and is_force_excluded(path, settings, settings.project_root or path.parent):
@@ -280,8 +285,7 @@ def _check_stdin(linter: Linter, filename: Path, options: dict, settings) -> int
         result = linter.process(SourceFile(path, source.text, source.encoding, source.bom))
     run = RunResult(files=[result])
     if mode in ("fix", "fix-only"):
-        sys.stdout.buffer.write(source.encode(result.text) if result.changed else data)
-        sys.stdout.buffer.flush()
+        _write_bytes(sys.stdout, source.encode(result.text) if result.changed else data)
         return _report(run, options, settings.output_format, stream=sys.stderr)
     if mode == "diff":
         return _report(run, options, settings.output_format, summary_stream=sys.stderr)
@@ -289,7 +293,8 @@ def _check_stdin(linter: Linter, filename: Path, options: dict, settings) -> int
 
 
 def _add_noqa(result: RunResult, *, quiet: bool = False) -> int:
-    """Write the noqa comments; ruff's message, only when something was added."""
+    """Write the noqa comments; ruff's message, only when something was added. A file that
+    cannot be written is an error of the run (``result.errors``)."""
     total = 0
     for file in result.files:
         fresh = [d for d in file.diagnostics if d.code is not None]
@@ -302,12 +307,59 @@ def _add_noqa(result: RunResult, *, quiet: bool = False) -> int:
                 source = decode_source(file.path, file.path.read_bytes())
             except (OSError, SourceError):
                 pass
-            write_source_atomically(source, text)
+            try:
+                write_source_atomically(source, text)
+            except SourceError as error:
+                result.errors.append(str(error))
+                continue
             total += count
     if total and not quiet:
         noun = "directive" if total == 1 else "directives"
         click.echo(f"Added {total} noqa {noun}.", err=True)
     return EXIT_OK
+
+
+class _OutputError(Exception):
+    """The report cannot be written to ``--output-file``."""
+
+
+def _lenient(error: UnicodeError) -> tuple[str | bytes, int]:
+    """The file name bytes a path held undecoded, else a backslash escape: output never fails
+    on a character the stream's encoding lacks."""
+    try:
+        return codecs.lookup_error("surrogateescape")(error)
+    except UnicodeError:
+        return codecs.lookup_error("backslashreplace")(error)
+
+
+codecs.register_error("ownership-lint-lenient", _lenient)
+
+
+def _write_text(stream: TextIO, text: str) -> None:
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    _write_bytes(stream, text.encode(encoding, "ownership-lint-lenient"), text)
+
+
+def _write_bytes(stream: TextIO, data: bytes, text: str | None = None) -> None:
+    """Through the stream's binary buffer when it has one; a reader that went away (a pipe
+    into ``head``) ends the output, not the run."""
+    buffer = getattr(stream, "buffer", None)
+    try:
+        if buffer is None:
+            stream.write(text if text is not None else data.decode("utf-8", "replace"))
+        else:
+            stream.flush()
+            buffer.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        _silence(stream)
+
+
+def _silence(stream: TextIO) -> None:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 class _Output:
@@ -324,12 +376,13 @@ class _Output:
     def close(self) -> None:
         text = "".join(self.parts)
         if self.path is None:
-            stream = self.stream or sys.stdout
-            stream.write(text)
-            stream.flush()
-        else:
+            _write_text(self.stream or sys.stdout, text)
+            return
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(text, encoding="utf-8")
+            self.path.write_bytes(text.encode("utf-8", "ownership-lint-lenient"))
+        except OSError as error:
+            raise _OutputError(f"{self.path}: cannot write the report: {error.strerror or error}") from None
 
 
 @cli.command()
@@ -389,8 +442,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A run is short and builds many small trees that form no cycles: collecting them in
     # the youngest generation only wastes time (about a tenth of a cold run).
     gc.set_threshold(100_000, 50, 100)
+    # Usage errors (unknown option, bad option value) are one line and exit 2, like the others.
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="ownership-lint")
+        code = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="ownership-lint", standalone_mode=False
+        )
+    except click.UsageError as error:
+        _error(" ".join(error.format_message().split()))
+        return EXIT_ERROR
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        return EXIT_FAILURE
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
-    return 0
+    return code if isinstance(code, int) else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class DiscoveryError(Exception):
 class Discovered:
     files: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # directories that could not be read: their files went unchecked
 
 
 @lru_cache(maxsize=512)
@@ -97,6 +99,7 @@ class _Walker:
         self.git_top = _git_top(root)
         self.gitignores: dict[str, pathspec.GitIgnoreSpec | None] = {}
         self.warnings: list[str] = []
+        self.errors: list[str] = []
 
     def excluded(self, path: Path, is_dir: bool, base: Path) -> bool:
         return self._excluded(str(path), is_dir, str(base))
@@ -160,7 +163,7 @@ class _Walker:
             try:
                 entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
             except OSError as error:
-                self.warnings.append(f"{directory}: {error.strerror or error}")
+                self.errors.append(f"{directory}: cannot read the directory: {error.strerror or error}")
                 continue
             subdirectories = []
             for entry in entries:
@@ -178,10 +181,19 @@ class _Walker:
             return None
         if entry.is_symlink():
             if not os.path.exists(entry.path):
-                self.warnings.append(f"{entry.path}: broken symbolic link")
+                self.warnings.append(f"{entry.path}: {_dangling(entry.path)}")
                 return None
             return Path(os.path.realpath(entry.path))
         return Path(entry.path)
+
+
+def _dangling(path: str | Path) -> str:
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def _relative_string(path: str, base: str, is_dir: bool) -> str:
@@ -197,7 +209,7 @@ def _explicit(walker: _Walker, given: Path) -> Iterator[Path]:
     if not os.path.lexists(given):
         raise DiscoveryError(f"{given}: No such file or directory")
     if not given.exists():
-        walker.warnings.append(f"{given}: broken symbolic link")
+        walker.warnings.append(f"{given}: {_dangling(given)}")
         return
     path = given.resolve()
     if path.is_dir():
@@ -213,7 +225,7 @@ def discover_files(paths: Sequence[Path], settings: Settings, *, root: Path) -> 
     unless ``force_exclude``); sorted, deduplicated, absolute and resolved."""
     walker = _Walker(settings, root.resolve())
     found = {file for given in paths for file in _explicit(walker, Path(given))}
-    return Discovered(tuple(sorted(found)), tuple(walker.warnings))
+    return Discovered(tuple(sorted(found)), tuple(walker.warnings), tuple(walker.errors))
 
 
 def project_files(root: Path, settings: Settings) -> list[Path]:

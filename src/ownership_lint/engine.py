@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,15 @@ from .registry import all_rules
 from .rule import FixPlan, Rule, Violation
 from .selectors import codes_ignored_for_file, resolve_enabled, resolve_fixable
 from .settings import Settings
-from .source import Locator, SourceError, SourceFile, parse_module, read_source, write_source_atomically
+from .source import (
+    Locator,
+    NestingError,
+    SourceError,
+    SourceFile,
+    parse_module,
+    read_source,
+    write_source_atomically,
+)
 
 MAX_FIX_ITERATIONS = 100
 @dataclass(frozen=True)
@@ -78,8 +87,22 @@ class Project:
         self.root = root
         self.settings = settings
         self.files = files if files is not None else project_files(root, settings)
-        self.index = ProjectIndex(root, self.files)
-        self.analysis = Analysis(self.index, settings)
+        self._analysis: Analysis | None = None
+
+    @property
+    def analysis(self) -> Analysis:
+        """Built on first use: a run answered from the cache never indexes the project."""
+        if self._analysis is None:
+            self._analysis = Analysis(ProjectIndex(self.root, self.files), self.settings)
+        return self._analysis
+
+    @analysis.setter
+    def analysis(self, analysis: Analysis) -> None:
+        self._analysis = analysis
+
+    @property
+    def index(self) -> ProjectIndex:
+        return self.analysis.index
 
     def use_source(self, path: Path, text: str) -> None:
         """Analyse ``path`` as ``text``; facts derived from its old text are dropped."""
@@ -125,8 +148,7 @@ class Linter:
         if self._walked is None:
             return None
         directories, files = self._walked
-        prefix = str(root).rstrip(os.sep) + os.sep
-        named = [path for path in files if str(path).startswith(prefix)]
+        named = _under(files, str(root).rstrip(os.sep) + os.sep)
         if any(root == d or d in root.parents for d in directories):
             return named
         return sorted({*project_files(root, self.settings), *named})
@@ -150,8 +172,8 @@ class Linter:
         discovery_root = self.root or self.settings.project_root or Path.cwd()
         discovered = discover_files(paths, self.settings, root=discovery_root)
         directories = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-        self._walked = (directories, list(discovered.files))
-        result = RunResult(warnings=list(discovered.warnings))
+        self._walked = (directories, sorted(discovered.files, key=str))
+        result = RunResult(warnings=list(discovered.warnings), errors=list(discovered.errors))
         run_files(self, list(discovered.files), result)
         result.files.sort(key=lambda file: file.path)
         return result
@@ -162,6 +184,12 @@ class Linter:
 
     def process_recording(self, source: SourceFile) -> tuple[FileResult, set[object]]:
         """``process``, plus the facts (modules, byte scans) the analysis consulted."""
+        try:
+            return self._process_recording(source)
+        except RecursionError:
+            raise RuleCrash(f"{source.path}: gave up: the code is nested too deeply") from None
+
+    def _process_recording(self, source: SourceFile) -> tuple[FileResult, set[object]]:
         project = self.project_for(source.path)
         result = FileResult(path=source.path, original=source.text, text=source.text)
         if self.options.fix or self.options.diff:
@@ -194,6 +222,8 @@ class Linter:
         module = project.index.module_for_path(path)
         if module is None:
             error = project.index.parse_error(path)
+            if isinstance(error, NestingError):
+                raise RuleCrash(f"{path}: gave up: {error}")
             return [_Finding(syntax_error(path, text, error), None)] if error else []
         ctx = project.analysis.context(module)
         is_ignored = codes_ignored_for_file(
@@ -245,7 +275,7 @@ class Linter:
     def _edits(text: str, plan: FixPlan) -> tuple | None:
         from .fixes.apply import text_edits
 
-        fixed = _try_apply(text, plan.actions)
+        fixed, _ = _attempt(text, plan.actions)
         return text_edits(text, fixed) if fixed is not None else None
 
     # Fixing
@@ -258,56 +288,125 @@ class Linter:
         )
 
     def _fix_loop(self, project: Project, result: FileResult) -> None:
-        """Apply fixes and re-check until nothing fixable is left (bounded, like ruff's)."""
+        """Apply fixes and re-check until nothing fixable is left (bounded, like ruff's).
+
+        Fixes that never settle (still changing the file after ``MAX_FIX_ITERATIONS`` rounds,
+        or bringing back a text they produced before) are all given up: the file keeps its
+        original text and the failure is reported.
+        """
         text = result.text
         dropped: set[tuple] = set()
+        seen = {text}
         for _ in range(MAX_FIX_ITERATIONS):
-            findings = [
-                f
-                for f in self._check(project, result.path, text)
-                if self._applies(f.plan) and _finding_key(f) not in dropped
-            ]
+            findings = sorted(
+                (
+                    f
+                    for f in self._check(project, result.path, text)
+                    if self._applies(f.plan) and _finding_key(f) not in dropped
+                ),
+                key=_finding_key,
+            )
             if not findings:
                 break
             new_text, applied = self._apply_findings(result, text, findings, dropped)
             if not applied or new_text == text:
                 break
+            if new_text in seen:
+                return self._give_up(project, result, "the fixes undo each other")
+            seen.add(new_text)
             result.fixed.update(f.diagnostic.code for f in applied if f.diagnostic.code)
             text = new_text
+        else:
+            return self._give_up(project, result, f"the fixes did not converge after {MAX_FIX_ITERATIONS} rounds")
         result.text = text
         project.use_source(result.path, text)
+
+    @staticmethod
+    def _give_up(project: Project, result: FileResult, reason: str) -> None:
+        result.fixed.clear()
+        result.text = result.original
+        result.fix_failures.append(f"{result.path}: fixes not applied: {reason}; the file is left unchanged")
+        project.use_source(result.path, result.original)
 
     def _apply_findings(
         self, result: FileResult, text: str, findings: list[_Finding], dropped: set[tuple]
     ) -> tuple[str, list[_Finding]]:
-        """All plans in one pass; when that fails, the first plan that works on its own (the
-        next round recomputes the others on the new text). A plan that fails alone is dropped
-        and reported."""
-        combined = _try_apply(text, [a for f in findings for a in f.plan.actions])  # type: ignore[union-attr]
+        """The plans that do not overlap an earlier plan's replacement (see ``_compatible``),
+        in one pass; when that fails, the first plan that works on its own (the next round
+        recomputes the others on the new text). A plan that fails alone is dropped and
+        reported."""
+        batch = _compatible(findings)
+        combined, _ = _attempt(text, [a for f in batch for a in f.plan.actions])  # type: ignore[union-attr]
         if combined is not None:
-            return combined, findings
+            return combined, batch
         for finding in findings:
-            attempt = _try_apply(text, finding.plan.actions)  # type: ignore[union-attr]
+            attempt, reason = _attempt(text, finding.plan.actions)  # type: ignore[union-attr]
             if attempt is not None:
                 return attempt, [finding]
             dropped.add(_finding_key(finding))
             d = finding.diagnostic
             result.fix_failures.append(
-                f"{d.filename}:{d.location.row}:{d.location.column}: {d.code} fix not applied: "
-                "the fixed file would not parse"
+                f"{d.filename}:{d.location.row}:{d.location.column}: {d.code} fix not applied: {reason}"
             )
         return text, []
 
 
-def _try_apply(text: str, actions: Iterable) -> str | None:
+def _attempt(text: str, actions: Iterable) -> tuple[str | None, str]:
+    """``text`` with ``actions`` applied, or None and why not: the fix failed, its result does
+    not parse, or it changes the module outside the statements it addresses (see
+    ``fixes.verify``)."""
     from .fixes.apply import FixError, apply_actions
+    from .fixes.verify import change_outside
 
+    actions = list(actions)
     try:
-        fixed = apply_actions(text, list(actions))
-        parse_module(fixed, "<fix>")
-    except (FixError, SyntaxError, ValueError, RecursionError):
-        return None
-    return fixed
+        fixed = apply_actions(text, actions)
+    except FixError as error:
+        return None, str(error)
+    try:
+        change = change_outside(parse_module(text, "<fix>"), parse_module(fixed, "<fix>"), actions)
+    except SyntaxError:
+        return None, "the fixed file would not parse"
+    except (ValueError, RecursionError, NestingError):
+        return None, "the code is nested too deeply to fix"
+    return (None, change) if change else (fixed, "")
+
+
+def _compatible(findings: list[_Finding]) -> list[_Finding]:
+    """The findings whose plans can go in one pass, earliest first: a plan that replaces code
+    another accepted plan edits (or edits code it replaces) waits for the next round, as
+    ruff defers overlapping fixes. The order is ``_finding_key``'s, so the outcome does not
+    depend on the order the rules reported in."""
+    accepted: list[_Finding] = []
+    for finding in findings:
+        if not any(_conflict(finding.plan, other.plan) for other in accepted):  # type: ignore[arg-type]
+            accepted.append(finding)
+    return accepted
+
+
+def _conflict(plan: FixPlan, other: FixPlan) -> bool:
+    return any(
+        a != b and (replaces_a or replaces_b) and _overlap(span_a, span_b)
+        for a, span_a, replaces_a in _targets(plan)
+        for b, span_b, replaces_b in _targets(other)
+    )
+
+
+def _targets(plan: FixPlan) -> Iterable[tuple[object, tuple[tuple[int, int], tuple[int, int]], bool]]:
+    from .fixes.actions import ReplaceExpression, ReplaceStatement
+
+    for action in plan.actions:
+        span = getattr(action, "span", None)
+        if span is not None:
+            replaces = isinstance(action, (ReplaceExpression, ReplaceStatement))
+            yield action, ((span.line, span.column), (span.end_line, span.end_column)), replaces
+        function = getattr(action, "function", None)
+        if function is not None:
+            yield action, ((function.line, 0), (function.line, 0)), False
+
+
+def _overlap(a: tuple[tuple[int, int], tuple[int, int]], b: tuple[tuple[int, int], tuple[int, int]]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def syntax_error(path: Path, text: str, error: SyntaxError) -> Diagnostic:
@@ -329,9 +428,21 @@ def syntax_error(path: Path, text: str, error: SyntaxError) -> Diagnostic:
     )
 
 
+def _under(files: list[Path], prefix: str) -> list[Path]:
+    """The paths (sorted by their string) that start with ``prefix``: a bisect, not a scan,
+    because a monorepo run asks once per project."""
+    start = bisect.bisect_left(files, prefix, key=str)
+    found = []
+    for path in files[start:]:
+        if not str(path).startswith(prefix):
+            break
+        found.append(path)
+    return found
+
+
 def _finding_key(finding: _Finding) -> tuple:
     d = finding.diagnostic
-    return (d.code, d.location, d.message)
+    return (d.code or "", d.location.row, d.location.column, d.message)
 
 
 def _violations(rule: Rule, ctx, path: Path) -> list[Violation]:
@@ -345,7 +456,8 @@ def _violations(rule: Rule, ctx, path: Path) -> list[Violation]:
 
 
 class RuleCrash(Exception):
-    """A rule failed on a file: reported as an error of the run (exit 2)."""
+    """A file could not be analysed (a rule failed on it, or it is nested too deeply):
+    reported as an error of the run (exit 2)."""
 
 
 def _first_line(node: ast.AST) -> int:

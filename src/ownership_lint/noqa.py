@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic
+from .source import split_lines
 
 _FILE = re.compile(
     r"#\s*(?:ownership-lint|flake8)\s*:\s*(?i:noqa)(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"
@@ -71,7 +72,7 @@ def comments(text: str) -> Iterable[tuple[int, int, str]]:
             if token.type == tokenize.COMMENT:
                 yield token.start[0], token.start[1], token.string
     except (tokenize.TokenError, SyntaxError, IndentationError):
-        for row, line in enumerate(text.splitlines(), start=1):
+        for row, line in enumerate((line.rstrip("\r\n") for line in split_lines(text)), start=1):
             if "#" in line:
                 column = line.index("#")
                 yield row, column, line[column:]
@@ -216,7 +217,7 @@ def add_noqa(text: str, diagnostics: Iterable[Diagnostic]) -> tuple[str, int]:
     if not wanted:
         return text, 0
     existing = parse_noqa(text)
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     line_ending = _line_ending(text)
     changed = 0
     for row, codes in sorted(wanted.items()):

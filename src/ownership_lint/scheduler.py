@@ -12,6 +12,8 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -188,8 +190,10 @@ def _check_one(linter: Linter, path: Path) -> Outcome:
     project = linter.project_for(path)
     try:
         result, facts = linter.process_recording(source)
-    except RuleCrash as error:
+    except (RuleCrash, SourceError) as error:
         return None, frozenset(), 0, str(error)
+    except Exception as error:  # noqa: BLE001 - one file must not take the whole run down
+        return None, frozenset(), 0, f"{path}: internal error: {type(error).__name__}: {error} (please report it)"
     return result, *_dependencies(project, facts), None
 
 
@@ -220,11 +224,24 @@ def _worker_check(paths: list[Path]) -> list[tuple[Path, Outcome]]:
 
 
 def _check_in_pool(linter: Linter, paths: list[Path], jobs: int) -> Iterable[tuple[Path, Outcome]]:
-    """Chunks keep a project's files together, so each worker parses a shared module once."""
+    """Chunks keep a project's files together, so each worker parses a shared module once.
+
+    A worker that dies (a crash in native code) costs the chunks it and the others had not
+    finished: their files are reported as errors instead of waiting for them forever.
+    """
     size = max(8, len(paths) // (jobs * 4))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    with context.Pool(jobs, initializer=_worker_start, initargs=(linter,)) as pool:
-        for outcomes in pool.imap_unordered(_worker_check, chunks):
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start, initargs=(linter,)) as pool:
+        futures = {pool.submit(_worker_check, chunk): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            try:
+                outcomes = future.result()
+            except BrokenProcessPool:
+                outcomes = [(path, _lost(path)) for path in futures[future]]
             yield from outcomes
+
+
+def _lost(path: Path) -> Outcome:
+    return None, frozenset(), 0, f"{path}: not checked: a worker process died (run with -j 1 to find the file)"

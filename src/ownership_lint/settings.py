@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import keyword
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -462,8 +463,13 @@ def _has_tool_table(path: Path) -> bool:
     return isinstance(tool, dict) and TOOL_TABLE[1] in tool
 
 
+def _real(path: Path) -> Path:
+    """``path.resolve()`` that a symbolic link loop does not break (3.10 and 3.11 raise)."""
+    return Path(os.path.realpath(path))
+
+
 def find_config(start: Path) -> Path | None:
-    start = start.resolve()
+    start = _real(start)
     directory = start if start.is_dir() else start.parent
     for candidate_dir in (directory, *directory.parents):
         for name in CONFIG_FILENAMES:
@@ -476,8 +482,8 @@ def find_config(start: Path) -> Path | None:
 
 
 def find_project_root(start: Path) -> Path:
-    start = start.resolve()
-    directory = start if start.is_dir() or not start.exists() else start.parent
+    start = _real(start)
+    directory = start if start.is_dir() or not os.path.lexists(start) else start.parent
     for candidate in (directory, *directory.parents):
         if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
             return candidate

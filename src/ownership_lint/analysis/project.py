@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..source import SourceError, parse_module, read_source
+from ..source import NestingError, SourceError, parse_module, read_source
 
 _MAX_RESOLVE_DEPTH = 12
 
@@ -252,7 +252,7 @@ class ProjectIndex:
         self._overrides: dict[Path, str] = {}
         self._suffix_cache: dict[str, list[str]] = {}
         self._names: dict[object, tuple[Symbol | None, frozenset]] = {}
-        self._errors: dict[str, SyntaxError] = {}
+        self._errors: dict[str, SyntaxError | NestingError] = {}
         self._masks: dict[Path, int] = {}
         self._other_needles: dict[tuple[Path, bytes], bool] = {}
         # Which modules (and which byte scans) each computation consulted: the cache keys a
@@ -291,6 +291,10 @@ class ProjectIndex:
         if loaded is not None and loaded.text == text:
             return False
         self._modules.pop(name, None)
+        if loaded is not None:
+            # Resolutions into or out of the old module are stale, and a new module may even
+            # get the old one's id(), which the memo is keyed by.
+            self._names.clear()
         return loaded is not None
 
     def module_for_path(self, path: Path) -> Module | None:
@@ -312,17 +316,20 @@ class ProjectIndex:
             if text is None:
                 text = read_source(path).text
             tree = parse_module(text, str(path))
-        except SyntaxError as error:
+        except (SyntaxError, NestingError) as error:
             self._errors[name] = error
             return None
-        except (ValueError, RecursionError, MemoryError) as error:
+        except (RecursionError, MemoryError):
+            self._errors[name] = NestingError("the code is nested too deeply to analyse")
+            return None
+        except ValueError as error:
             self._errors[name] = SyntaxError(str(error) or type(error).__name__)
             return None
         except SourceError:
             return None
         return Module(name=name, path=path, text=text, tree=tree, is_package=name in self._packages)
 
-    def parse_error(self, path: Path) -> SyntaxError | None:
+    def parse_error(self, path: Path) -> SyntaxError | NestingError | None:
         name = self._by_path.get(path)
         return self._errors.get(name) if name is not None else None
 

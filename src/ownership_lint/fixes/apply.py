@@ -10,6 +10,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..diagnostics import Edit, Location
+from ..source import fits_libcst, split_lines
 from .actions import (
     AddImport,
     AddKeywordArgument,
@@ -36,10 +37,46 @@ class FixError(Exception):
 
 
 def apply_actions(text: str, actions: Sequence[FixAction]) -> str:
+    if not fits_libcst(text):
+        raise FixError("the code is nested too deeply to fix")
+    try:
+        return _apply(text, actions)
+    except RecursionError:
+        raise FixError("the code is nested too deeply to fix") from None
+    except FixError:
+        raise
+    except Exception as error:  # noqa: BLE001 - libcst's internals must not take the run down
+        raise FixError(f"libcst failed: {_describe(error)}") from None
+
+
+def _describe(error: Exception) -> str:
+    try:
+        return f"{type(error).__name__}: {error}".splitlines()[0]
+    except Exception:  # noqa: BLE001 - str() of a node deeper than the recursion limit
+        return type(error).__name__
+
+
+def _apply(text: str, actions: Sequence[FixAction]) -> str:
     try:
         module = cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError) as error:
-        raise FixError(f"libcst cannot parse the file: {error}") from None
+    except cst.ParserSyntaxError as error:
+        raise FixError(f"libcst cannot parse the file: {_describe(error)}") from None
+    suffix = _lost_suffix(text, module)
+    return _edit(module, actions) + suffix
+
+
+def _lost_suffix(text: str, module: cst.Module) -> str:
+    """The end of ``text`` that libcst does not reproduce (a final lone ``\\r``: libcst 1.x
+    drops it), to put back; any other difference would lose bytes, so the fix is refused."""
+    code = module.code
+    if code == text:
+        return ""
+    if text.startswith(code) and not text[len(code) :].strip():
+        return text[len(code) :]
+    raise FixError("libcst does not reproduce the file exactly")
+
+
+def _edit(module: cst.Module, actions: Sequence[FixAction]) -> str:
     actions = list(dict.fromkeys(actions))
     imports = [a for a in actions if isinstance(a, AddImport)]
     edits = [a for a in actions if not isinstance(a, AddImport)]
@@ -200,8 +237,8 @@ def _is_docstring(statement: cst.BaseStatement) -> bool:
 
 def text_edits(old: str, new: str) -> tuple[Edit, ...]:
     """The changed line ranges between two texts, as ruff-style edits (1-based)."""
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    old_lines = split_lines(old)
+    new_lines = split_lines(new)
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     edits = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -219,8 +256,8 @@ def text_edits(old: str, new: str) -> tuple[Edit, ...]:
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """Apply non-overlapping line edits (as produced by ``text_edits``)."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     for edit in sorted(edits, key=lambda e: e.location, reverse=True):
         start, end = edit.location.row - 1, edit.end_location.row - 1
-        lines[start:end] = edit.content.splitlines(keepends=True)
+        lines[start:end] = split_lines(edit.content)
     return "".join(lines)

@@ -65,7 +65,7 @@ def _issue(diag: Diagnostic, path: str, value: int) -> dict[str, Any]:
 
 def fingerprint(name: str, path: str, salt: int) -> int:
     """Rust's ``(salt, name, path).hash(DefaultHasher::new())``: str hashes end in 0xff."""
-    data = struct.pack("<Q", salt) + name.encode() + b"\xff" + path.encode() + b"\xff"
+    data = struct.pack("<Q", salt) + name.encode() + b"\xff" + path.encode("utf-8", "surrogateescape") + b"\xff"
     return siphash13(data)
 
 

@@ -144,6 +144,6 @@ def file_uri(filename: str) -> str:
     path = Path(filename).absolute().as_posix()
     encoded = "".join(
         f"%{byte:02X}" if byte < 0x21 or byte >= 0x7F or byte in _ENCODED else chr(byte)
-        for byte in path.encode("utf-8")
+        for byte in path.encode("utf-8", "surrogateescape")  # the bytes of an undecodable name
     )
     return "file://" + encoded
