@@ -365,9 +365,9 @@ def _attempt(text: str, actions: Iterable) -> tuple[str | None, str]:
         return None, str(error)
     try:
         change = change_outside(parse_module(text, "<fix>"), parse_module(fixed, "<fix>"), actions)
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return None, "the fixed file would not parse"
-    except (ValueError, RecursionError, NestingError):
+    except (RecursionError, NestingError):
         return None, "the code is nested too deeply to fix"
     return (None, change) if change else (fixed, "")
 
@@ -392,7 +392,11 @@ def _conflict(plan: FixPlan, other: FixPlan) -> bool:
     )
 
 
-def _targets(plan: FixPlan) -> Iterable[tuple[object, tuple[tuple[int, int], tuple[int, int]], bool]]:
+_Range = tuple[tuple[int, int], tuple[int, int]]  # (line, column) of the start and the end
+
+
+def _targets(plan: FixPlan) -> Iterable[tuple[object, _Range, bool]]:
+    """Each action, the range it edits, and whether it replaces that range."""
     from .fixes.actions import ReplaceExpression, ReplaceStatement
 
     for action in plan.actions:
@@ -405,7 +409,7 @@ def _targets(plan: FixPlan) -> Iterable[tuple[object, tuple[tuple[int, int], tup
             yield action, ((function.line, 0), (function.line, 0)), False
 
 
-def _overlap(a: tuple[tuple[int, int], tuple[int, int]], b: tuple[tuple[int, int], tuple[int, int]]) -> bool:
+def _overlap(a: _Range, b: _Range) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
