@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
 import sys
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
@@ -104,3 +105,19 @@ def _dispose_engines(modules: list[ModuleType]) -> None:
         for value in vars(module).values():
             if isinstance(value, Engine):
                 value.dispose()
+
+
+def run_linter(app_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``ownership-lint check`` on a copied app, without the cache, from inside it."""
+    command = [sys.executable, "-m", "ownership_lint", "check", *options, "--no-cache", str(app_dir)]
+    return subprocess.run(command, check=False, cwd=app_dir, capture_output=True, text=True, timeout=300)
+
+
+def report(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+
+
+def snapshot(app_dir: Path) -> dict[str, bytes]:
+    """Every file of the app and its bytes, to prove a second ``--fix`` changes nothing."""
+    files = sorted(p for p in app_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return {str(path.relative_to(app_dir)): path.read_bytes() for path in files}

@@ -13,13 +13,11 @@ import ast
 import json
 import py_compile
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from runtime_app import SECRET, make_token, serve
+from runtime_app import SECRET, make_token, report, run_linter, serve, snapshot
 
 AUTH_HOLES = Path(__file__).parent / "fixtures" / "auth_holes"
 DEPENDENCY_MODULE = "dependencies.py"
@@ -45,20 +43,6 @@ UNFIXED_ANSWERS = {
 def copy_app(destination: Path) -> Path:
     ignored = shutil.ignore_patterns("__pycache__", "EXPECTED.json", "README.md", "*.fixed")
     return Path(shutil.copytree(AUTH_HOLES, destination / "app", ignore=ignored))
-
-
-def run_linter(app_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "ownership_lint", "check", *options, "--no-cache", str(app_dir)]
-    return subprocess.run(command, cwd=app_dir, capture_output=True, text=True, timeout=300)
-
-
-def report(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-
-
-def snapshot(app_dir: Path) -> dict[str, bytes]:
-    files = sorted(path for path in app_dir.rglob("*.py"))
-    return {str(path.relative_to(app_dir)): path.read_bytes() for path in files}
 
 
 def me(client: TestClient, token: str | None, user: str = OWNER):

@@ -10,15 +10,13 @@ import ast
 import json
 import py_compile
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from runtime_app import SECRET, make_token, serve
+from runtime_app import SECRET, make_token, report, run_linter, serve, snapshot
 
 SEED_APP = Path(__file__).parent / "fixtures" / "seed_app"
 TASKS_MODULE = "routes/tasks.py"
@@ -56,20 +54,6 @@ BAD_CREDENTIALS = {
 
 def copy_seed_app(destination: Path) -> Path:
     return Path(shutil.copytree(SEED_APP, destination / "app", ignore=shutil.ignore_patterns("__pycache__")))
-
-
-def run_linter(app_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "ownership_lint", "check", *options, "--no-cache", str(app_dir)]
-    return subprocess.run(command, cwd=app_dir, capture_output=True, text=True, timeout=300)
-
-
-def snapshot(app_dir: Path) -> dict[str, bytes]:
-    files = sorted(path for path in app_dir.rglob("*") if path.is_file())
-    return {str(path.relative_to(app_dir)): path.read_bytes() for path in files}
-
-
-def report(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
 
 
 def bearer(token: str | None) -> dict[str, str]:

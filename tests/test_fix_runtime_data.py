@@ -19,14 +19,12 @@ import ast
 import json
 import py_compile
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from runtime_app import SECRET, make_token, serve
+from runtime_app import SECRET, make_token, report, run_linter, serve, snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PATH_APP = FIXTURES / "path_scoped_app"
@@ -38,15 +36,6 @@ INTRUDER = "user-b"
 
 
 # The linter, run the way a user runs it
-
-
-def run_linter(app_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "ownership_lint", "check", *options, "--no-cache", "."]
-    return subprocess.run(command, check=False, cwd=app_dir, capture_output=True, text=True, timeout=300)
-
-
-def report(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
 
 
 def reported(app_dir: Path, *options: str) -> list[tuple[str, int, str]]:
@@ -70,11 +59,6 @@ def expected(app: Path, name: str = "EXPECTED.json") -> list[tuple[str, int, str
 
 def place(entry: dict) -> tuple[str, str, str]:
     return entry["file"], entry["code"], entry.get("route") or entry["function"]
-
-
-def snapshot(app_dir: Path) -> dict[str, bytes]:
-    files = sorted(path for path in app_dir.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
-    return {str(path.relative_to(app_dir)): path.read_bytes() for path in files}
 
 
 def copy_app(app: Path, destination: Path) -> Path:
