@@ -6,6 +6,8 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .walk import walk
+
 Operand = Callable[[ast.expr], bool]
 _CONVERSIONS = frozenset({"str", "int", "UUID", "uuid.UUID"})
 
@@ -67,7 +69,7 @@ def is_match_test(test: ast.expr, left: Operand, right: Operand) -> bool:
 
 def stops_request(body: list[ast.stmt]) -> bool:
     """The branch ends the request: it raises (returning an error value is not enough)."""
-    return any(isinstance(node, ast.Raise) for statement in body for node in ast.walk(statement))
+    return any(isinstance(node, ast.Raise) for statement in body for node in walk(statement))
 
 
 def find_owner_checks(

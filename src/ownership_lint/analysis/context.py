@@ -24,6 +24,7 @@ from .ownership import FunctionData, Trust
 from .project import FunctionSymbol, Module, ProjectIndex
 from .queries import DataAccess, Queries, is_session_write
 from .routes import Route, Routers, path_parameters
+from .walk import walk
 
 
 class Analysis:
@@ -278,7 +279,7 @@ class RouteModel:
             return None
         values = [
             node.value
-            for node in ast.walk(self.node)
+            for node in self.module.structure.nodes_in(self.node)
             if isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
         ]
@@ -311,7 +312,7 @@ class ModuleContext:
         rather than ``403`` (``status``, ``fastapi.status``, an alias); None when it does not."""
         if b"HTTP_" not in self.module.text.encode("utf-8", "surrogateescape"):
             return None
-        for node in ast.walk(self.module.tree):
+        for node in walk(self.module.tree):
             if isinstance(node, ast.Attribute) and node.attr.startswith("HTTP_"):
                 if self.index.qualname(self.module, node.value) in STATUS_MODULES:
                     return ast.unparse(node.value)

@@ -17,6 +17,7 @@ from .project import (
     Symbol,
     ValueSymbol,
 )
+from .walk import walk
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -59,6 +60,7 @@ class Dependencies:
         self.index = index
         self.auth_names = auth_names
         self._auth_cache: dict[object, bool] = {}
+        self._parameters_cache: dict[object, tuple[tuple[Dependency, ...], frozenset]] = {}
 
     # Declarations
 
@@ -117,12 +119,18 @@ class Dependencies:
         return None
 
     def of_function(self, function: FunctionSymbol) -> list[Dependency]:
+        """The function's parameter dependencies; computed once per function (every route's
+        closure asks again for the shared ones, such as ``get_current_user``'s)."""
+        key = ("parameter dependencies", id(function.module), id(function.node))
+        return list(self.index.memo(self._parameters_cache, key, lambda: self._of_function(function), ()))
+
+    def _of_function(self, function: FunctionSymbol) -> tuple[Dependency, ...]:
         found = []
         for param, default in function_parameters(function.node):
             dependency = self.of_parameter(function.module, param, default)
             if dependency is not None:
                 found.append(dependency)
-        return found
+        return tuple(found)
 
     def of_list(self, module: Module, expr: ast.expr | None) -> list[Dependency]:
         """``dependencies=[Depends(a), Security(b)]``."""
@@ -209,11 +217,13 @@ class Dependencies:
         return False
 
     def _decodes_token(self, function: FunctionSymbol) -> bool:
-        for node in ast.walk(function.node):
-            if isinstance(node, ast.Call):
-                if self.index.qualname(function.module, node.func) in JWT_DECODE:
-                    return True
-        return False
+        text = function.module.text
+        if "decode" not in text and "verify" not in text:  # JWT_DECODE's names, aliased or not
+            return False
+        return any(
+            self.index.qualname(function.module, call.func) in JWT_DECODE
+            for call in function.module.structure.calls_in(function.node)
+        )
 
     def is_security_scheme(self, target: Symbol | None) -> bool:
         if isinstance(target, ValueSymbol) and isinstance(target.value, ast.Call):
@@ -264,7 +274,7 @@ def _returns_value(node: Function) -> bool:
     return any(
         isinstance(child, ast.Return) and child.value is not None
         and not (isinstance(child.value, ast.Constant) and child.value.value is None)
-        for child in ast.walk(node)
+        for child in walk(node)
     )
 
 
@@ -273,6 +283,6 @@ def keyword_argument(call: ast.Call, name: str) -> ast.expr | None:
 
 
 def walk_calls(node: ast.AST) -> Iterator[ast.Call]:
-    for child in ast.walk(node):
+    for child in walk(node):
         if isinstance(child, ast.Call):
             yield child

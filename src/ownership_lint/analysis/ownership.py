@@ -28,6 +28,7 @@ from .checks import (
 from .models import OwnedModel
 from .project import ClassSymbol, FunctionSymbol, Module
 from .queries import Queries
+from .walk import walk
 
 FILTER_METHODS = frozenset({"where", "filter", "filter_by"})
 SINGLE_ROW_METHODS = frozenset(
@@ -108,10 +109,12 @@ class FunctionData:
         self.function = function
         self.index = queries.index
         self.parents = module.structure.parents_in(function)
+        self.nodes = module.structure.nodes_in(function)  # in ``ast.walk`` order
 
     @cached_property
     def statements(self) -> list[ast.stmt]:
-        return _statements(self.function)
+        function = self.function
+        return [node for node in self.nodes if isinstance(node, ast.stmt) and node is not function]
 
     # Queries
 
@@ -177,7 +180,7 @@ class FunctionData:
                 return
 
     def _variable_methods(self, name: str) -> Iterator[ast.Call]:
-        for node in ast.walk(self.function):
+        for node in self.nodes:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 if node.func.attr in FILTER_METHODS and _chain_root(node) == name:
                     yield node
@@ -228,7 +231,7 @@ class FunctionData:
         end = statement.end_lineno or statement.lineno
         return [
             node
-            for node in ast.walk(self.function)
+            for node in self.nodes
             if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) and node.lineno > end
         ]
 
@@ -298,11 +301,15 @@ class FunctionData:
     def _helper_lookups(self) -> Iterator[Lookup]:
         """``item = crud.get_item(session, item_id)``: a project function that returns an
         owned object it loaded by id without filtering or checking its owner."""
-        for call in (n for n in ast.walk(self.function) if isinstance(n, ast.Call)):
+        for call in (n for n in self.nodes if isinstance(n, ast.Call)):
             target = self.index.resolve(self.module, call.func)
             if not isinstance(target, FunctionSymbol) or target.node is self.function:
                 continue
-            returned = FunctionData(self.queries, target.module, target.node).unchecked_returned_lookup()
+            returned = self.index.memo(
+                self.queries.returned_lookups,
+                ("returned lookup", id(target.node)),  # memo keys share one in-progress set
+                lambda: FunctionData(self.queries, target.module, target.node).unchecked_returned_lookup(),
+            )
             if returned is not None:
                 yield self._lookup(call, returned.model, returned.model_expr, False)
 
@@ -317,7 +324,7 @@ class FunctionData:
         return None
 
     def _returns(self, lookup: Lookup) -> bool:
-        for node in ast.walk(self.function):
+        for node in self.nodes:
             if isinstance(node, ast.Return) and node.value is not None:
                 if node is lookup.statement or (
                     isinstance(node.value, ast.Name) and node.value.id == lookup.variable
@@ -392,14 +399,14 @@ class FunctionData:
                 continue
             if not is_match_test(statement.test, is_owner_attr, owner_operand):
                 continue
-            following = _following_statement(self.function, statement)
+            following = self._following_statement(statement)
             if isinstance(statement.body[-1], ast.Return) and following is not None and stops_request([following]):
                 return True
         return False
 
     def _checked_by_helper(self, name: str, statements: list[ast.stmt]) -> bool:
         for statement in statements:
-            for call in (n for n in ast.walk(statement) if isinstance(n, ast.Call)):
+            for call in (n for n in walk(statement) if isinstance(n, ast.Call)):
                 if not any(isinstance(a, ast.Name) and a.id == name for a in call.args):
                     continue
                 target = self.index.resolve(self.module, call.func)
@@ -411,7 +418,7 @@ class FunctionData:
     def not_found_check(self, lookup: Lookup) -> ast.If | None:
         """The ``if task is None`` / ``if not task`` right after the lookup."""
         name = lookup.variable
-        following = _following_statement(self.function, lookup.statement)
+        following = self._following_statement(lookup.statement)
         if name is None or not isinstance(following, ast.If) or not stops_request(following.body):
             return None
         return following if tests_missing(following.test, name) else None
@@ -456,7 +463,7 @@ class FunctionData:
             parent = self.parents.get(id(call))
             creation.added = isinstance(parent, ast.Call) and _is_add(parent)
             return
-        for node in ast.walk(self.function):
+        for node in self.nodes:
             if isinstance(node, ast.Assign) and node.lineno > creation.statement.lineno:
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and target.attr == owner and root_name(target) == name:
@@ -466,6 +473,16 @@ class FunctionData:
                     creation.added = True
 
     # Positions
+
+    def _following_statement(self, statement: ast.stmt) -> ast.stmt | None:
+        """The statement after ``statement`` in its block, if any."""
+        holder = self.parents.get(id(statement))
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(holder, name, None)
+            if isinstance(block, list) and statement in block:
+                index = block.index(statement)
+                return block[index + 1] if index + 1 < len(block) else None
+        return None
 
     def statement_of(self, node: ast.AST) -> ast.stmt:
         current: ast.AST | None = node
@@ -496,23 +513,11 @@ def _method_name(call: ast.Call) -> str | None:
 
 
 def _returns(statements: tuple[ast.stmt, ...]) -> bool:
-    return any(isinstance(node, ast.Return) for statement in statements for node in ast.walk(statement))
+    return any(isinstance(node, ast.Return) for statement in statements for node in walk(statement))
 
 
 def _is_add(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr in ("add", "add_all")
-
-
-def _parents(function: Function) -> dict[int, ast.AST]:
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(function):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    return parents
-
-
-def _statements(function: Function) -> list[ast.stmt]:
-    return [node for node in ast.walk(function) if isinstance(node, ast.stmt) and node is not function]
 
 
 def _chain_root(call: ast.Call) -> str | None:
@@ -529,16 +534,6 @@ def _assigned_variable(statement: ast.stmt, value: ast.expr) -> str | None:
         return target.id if isinstance(target, ast.Name) else None
     if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is value:
         return statement.target.id
-    return None
-
-
-def _following_statement(function: Function, statement: ast.stmt) -> ast.stmt | None:
-    for node in ast.walk(function):
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list) and statement in block:
-                index = block.index(statement)
-                return block[index + 1] if index + 1 < len(block) else None
     return None
 
 

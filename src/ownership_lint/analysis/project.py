@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..source import NestingError, SourceError, parse_module, read_source
+from .walk import walk_with_parents
 
 _MAX_RESOLVE_DEPTH = 12
 
@@ -94,7 +96,7 @@ class Structure:
         self.tree = tree
         self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.classes: list[ast.ClassDef] = []
-        self._walked: dict[int, tuple[list[ast.Call], dict[int, ast.AST]]] = {}
+        self._walked: dict[int, _Walked] = {}
         self._collect(tree.body)
         self.functions.sort(key=_position)
 
@@ -104,40 +106,55 @@ class Structure:
                 self.functions.append(statement)
             elif isinstance(statement, ast.ClassDef):
                 self.classes.append(statement)
-            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                block = getattr(statement, name, None)
-                if isinstance(block, list):
-                    self._collect([s for s in block if isinstance(s, ast.stmt)])
-                    for item in block:
-                        if isinstance(item, (ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))):
-                            self._collect(item.body)
+            for name in _BLOCK_FIELDS.get(statement.__class__, ()):
+                block = getattr(statement, name)
+                self._collect([s for s in block if isinstance(s, ast.stmt)])
+                for item in block:
+                    if isinstance(item, _CLAUSES):
+                        self._collect(item.body)
 
     def calls_in(self, function: ast.AST) -> list[ast.Call]:
         """Every call inside ``function`` (nested functions included), in source order."""
-        return self._walk(function)[0]
+        return self._walk(function).calls
 
     def parents_in(self, function: ast.AST) -> dict[int, ast.AST]:
         """``id(node) -> parent`` for the nodes inside ``function``."""
-        return self._walk(function)[1]
+        return self._walk(function).parents
 
-    def _walk(self, function: ast.AST) -> tuple[list[ast.Call], dict[int, ast.AST]]:
-        """One pass over the function gives both answers: most functions asked about one
-        are soon asked about the other."""
+    def nodes_in(self, function: ast.AST) -> list[ast.AST]:
+        """``walk(function)``: its nodes in ``ast.walk`` order (see ``walk``), computed once."""
+        return self._walk(function).nodes
+
+    def _walk(self, function: ast.AST) -> _Walked:
+        """One pass over the function gives every answer: most functions asked about once
+        are soon asked about again."""
         key = id(function)
-        if key not in self._walked:
-            calls: list[ast.Call] = []
+        walked = self._walked.get(key)
+        if walked is None:
             parents: dict[int, ast.AST] = {}
-            pending = [function]
-            while pending:
-                node = pending.pop()
-                for child in ast.iter_child_nodes(node):
-                    parents[id(child)] = node
-                    pending.append(child)
-                    if isinstance(child, ast.Call):
-                        calls.append(child)
+            nodes = walk_with_parents(function, parents)
+            calls = [node for node in nodes if node.__class__ is ast.Call]
             calls.sort(key=_position)
-            self._walked[key] = (calls, parents)
-        return self._walked[key]
+            walked = self._walked[key] = _Walked(nodes, calls, parents)
+        return walked
+
+
+# The statement blocks of each statement class (the fields named like blocks that it has).
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: blocks
+    for cls in (getattr(ast, name) for name in dir(ast))
+    if isinstance(cls, type) and issubclass(cls, ast.stmt)
+    for blocks in [tuple(f for f in ("body", "orelse", "finalbody", "handlers", "cases") if f in cls._fields)]
+    if blocks
+}
+_CLAUSES = (ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))
+
+
+@dataclass(frozen=True)
+class _Walked:
+    nodes: list[ast.AST]
+    calls: list[ast.Call]
+    parents: dict[int, ast.AST]
 
 
 def _shared_prefix(a: str, b: str) -> int:
@@ -154,9 +171,11 @@ def _position(node: ast.AST) -> tuple[int, int]:
     return node.lineno, node.col_offset  # type: ignore[attr-defined]
 
 
+_TYPE_ALIAS = getattr(ast, "TypeAlias", None)  # Python 3.12+
+
+
 def _is_type_alias(statement: ast.stmt) -> bool:
-    type_alias = getattr(ast, "TypeAlias", None)
-    return type_alias is not None and isinstance(statement, type_alias)
+    return _TYPE_ALIAS is not None and isinstance(statement, _TYPE_ALIAS)
 
 
 def _top_level_statements(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
@@ -228,8 +247,14 @@ _BUILTINS = frozenset(dir(builtins))
 
 
 def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
-    relative = path.relative_to(root).with_suffix("")
-    parts = list(relative.parts)
+    """The dotted module name of ``path`` within ``root`` (a leading ``src`` is not part of
+    it), and whether it is a package's ``__init__``. String slicing, not ``relative_to``:
+    every file of every project is named once per run."""
+    text, base = str(path), str(root).rstrip(os.sep) + os.sep
+    if not text.startswith(base):
+        raise ValueError(f"{path} is not under {root}")
+    parts = text[len(base) :].split(os.sep)
+    parts[-1] = parts[-1].rpartition(".")[0] or parts[-1]
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]
@@ -252,6 +277,7 @@ class ProjectIndex:
         self._overrides: dict[Path, str] = {}
         self._suffix_cache: dict[str, list[str]] = {}
         self._names: dict[object, tuple[Symbol | None, frozenset]] = {}
+        self._resolved: dict[tuple[int, int], tuple[ast.expr, Symbol | None, frozenset]] = {}
         self._errors: dict[str, SyntaxError | NestingError] = {}
         self._masks: dict[Path, int] = {}
         self._other_needles: dict[tuple[Path, bytes], bool] = {}
@@ -265,7 +291,7 @@ class ProjectIndex:
             name, is_package = module_name_for(path, self.root)
         except ValueError:
             name, is_package = path.stem, False
-        if path.suffix == ".pyi" and name in self._paths:
+        if name in self._paths and str(path).endswith(".pyi"):
             return
         self._paths[name] = path
         self._by_path[path] = name
@@ -295,6 +321,7 @@ class ProjectIndex:
             # Resolutions into or out of the old module are stale, and a new module may even
             # get the old one's id(), which the memo is keyed by.
             self._names.clear()
+            self._resolved.clear()
         return loaded is not None
 
     def module_for_path(self, path: Path) -> Module | None:
@@ -388,6 +415,11 @@ class ProjectIndex:
     # Resolution
 
     def resolve(self, module: Module, expr: ast.expr, depth: int = 0) -> Symbol | None:
+        if depth == 0:
+            return self._resolve_once(module, expr)
+        return self._resolve(module, expr, depth)
+
+    def _resolve(self, module: Module, expr: ast.expr, depth: int) -> Symbol | None:
         if depth > _MAX_RESOLVE_DEPTH:
             return None
         if isinstance(expr, ast.Name):
@@ -396,6 +428,24 @@ class ProjectIndex:
             base = self.resolve(module, expr.value, depth + 1)
             return self.member(base, expr.attr, depth + 1) if base is not None else None
         return None
+
+    def _resolve_once(self, module: Module, expr: ast.expr) -> Symbol | None:
+        """``resolve`` memoised per expression node: the rules ask about the same ``call.func``
+        and annotations many times. The entry keeps the node, so its id cannot be reused by
+        another node while the entry exists."""
+        key = (id(module), id(expr))
+        entry = self._resolved.get(key)
+        if entry is not None and entry[0] is expr:
+            self._replay(entry[2])
+            return entry[1]
+        self._frames.append(set())
+        try:
+            value = self._resolve(module, expr, 0)
+        finally:
+            facts = frozenset(self._frames.pop())
+        self._resolved[key] = (expr, value, facts)
+        self._replay(facts)
+        return value
 
     def resolve_name(self, module: Module, name: str, depth: int = 0) -> Symbol | None:
         """What ``name`` means at the top level of ``module`` (memoised per run)."""
@@ -493,6 +543,11 @@ class ProjectIndex:
             return text.encode("utf-8", "surrogateescape") if text is not None else path.read_bytes()
         except OSError:
             return b""
+
+    def know_needle_mask(self, path: Path, mask: int) -> None:
+        """``needle_mask(data)`` of the file's bytes, from a caller that already read them."""
+        if path not in self._overrides:
+            self._masks[path] = mask
 
     def needle_mask(self, path: Path) -> int:
         """Which of ``NEEDLES`` the file mentions, as a bit mask (one read per file per run)."""

@@ -26,6 +26,8 @@ class Queries:
         self.index = index
         self.models = models
         self._memo: dict[object, tuple[list[DataAccess], frozenset]] = {}
+        # id(function) -> the unchecked lookup it returns (see ``FunctionData``), memoised
+        self.returned_lookups: dict[object, tuple[object, frozenset]] = {}
 
     def model_of(self, module: Module, expr: ast.expr) -> OwnedModel | None:
         return self.model_and_expr(module, expr)[0]

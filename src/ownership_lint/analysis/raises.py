@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .names import HTTP_EXCEPTION, STATUS_MODULES
 from .project import Module, ProjectIndex, ValueSymbol
 from .statements import own_statements
+from .walk import child_nodes
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 _STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
@@ -116,7 +117,7 @@ def walk_local(root: ast.AST) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, _SCOPES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)

@@ -53,6 +53,7 @@ from .statements import (
     walk_depths,
     walk_mentioning,
 )
+from .walk import child_nodes, walk
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -222,7 +223,7 @@ def own_nodes_of(statement: ast.AST) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
 
 
 def status_replacement(ctx: ModuleContext, original: ast.expr, code: int) -> str:
@@ -354,7 +355,7 @@ def _owner_value_operand(route: RouteModel, statement: ast.stmt, owner_side):
 
 
 def _subject(test: ast.expr, owner_side) -> str | None:
-    for node in ast.walk(test):
+    for node in walk(test):
         if isinstance(node, ast.expr) and owner_side(node):
             return root_name(node)
     return None
@@ -484,7 +485,7 @@ def _table_in(
 ) -> ClassSymbol | None:
     """A table model class referenced in the call chain (``Task`` of ``db.get(Task, id)``),
     following local variables (``result = session.execute(select(Task)...)``)."""
-    for node in ast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, (ast.Name, ast.Attribute)):
             symbol = resolve(ctx, node)
             if isinstance(symbol, ClassSymbol) and ctx.analysis.models.is_table(symbol):
@@ -509,15 +510,15 @@ def _function_returns_table(ctx: ModuleContext, function: FunctionSymbol) -> str
 
 def _returns_table(ctx: ModuleContext, function: FunctionSymbol) -> str | None | bool:
     if function.node.returns is not None:
-        for node in ast.walk(function.node.returns):
+        for node in walk(function.node.returns):
             if isinstance(node, (ast.Name, ast.Attribute)):
                 symbol = ctx.index.resolve(function.module, node)
                 if isinstance(symbol, ClassSymbol) and ctx.analysis.models.is_table(symbol):
                     return symbol.node.name
         return False
-    for node in ast.walk(function.node):
+    for node in walk(function.node):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SINGLE_ROW:
-            for arg in ast.walk(node):
+            for arg in walk(node):
                 if isinstance(arg, (ast.Name, ast.Attribute)):
                     symbol = ctx.index.resolve(function.module, arg)
                     if isinstance(symbol, ClassSymbol) and ctx.analysis.models.is_table(symbol):
@@ -764,7 +765,7 @@ def request_names(ctx: ModuleContext, route: RouteModel) -> frozenset[str]:
             if not _carries(ctx, value, names):
                 continue
             for target in targets:
-                for element in ast.walk(target):
+                for element in walk(target):
                     if isinstance(element, ast.Name) and element.id not in names:
                         names.add(element.id)
                         changed = True
@@ -792,7 +793,7 @@ def _carries(ctx: ModuleContext, expr: ast.expr, names: set[str]) -> bool:
         return False
     if isinstance(expr, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr, ast.BoolOp, ast.IfExp)):
         return any(
-            _carries(ctx, child, names) for child in ast.iter_child_nodes(expr) if isinstance(child, ast.expr)
+            _carries(ctx, child, names) for child in child_nodes(expr) if isinstance(child, ast.expr)
         )
     if isinstance(expr, ast.FormattedValue):
         return _carries(ctx, expr.value, names)
@@ -843,7 +844,7 @@ def uses_exception_text(expr: ast.expr, name: str | None) -> bool:
 
     ``type(e).__name__`` / ``e.__class__.__name__`` alone are not counted.
     """
-    for node in ast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, ast.Call):
             callee = ast.unparse(node.func)
             if callee.endswith(("format_exc", "format_exception", "format_tb", "format_stack")):
@@ -860,7 +861,7 @@ def _text_of(expr: ast.AST, name: str) -> bool:
         return False
     if isinstance(expr, ast.Name):
         return expr.id == name
-    return any(_text_of(child, name) for child in ast.iter_child_nodes(expr))
+    return any(_text_of(child, name) for child in child_nodes(expr))
 
 
 def http_exception_detail(call: ast.Call) -> ast.expr | None:
@@ -1177,7 +1178,7 @@ def _entity_query(
 ) -> OwnedModel | None:
     """The owned model whose whole rows ``expr`` selects: ``select(Task)``,
     ``session.query(Task)``, directly or through a local variable."""
-    for node in ast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, ast.Call) and len(node.args) == 1:
             callee = qualname(ctx, node.func) or ""
             is_query = callee.endswith(".select") or (

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .dependencies import Dependencies, Dependency, keyword_argument
 from .names import ROUTE_METHODS, ROUTER_CLASSES
 from .project import FunctionSymbol, Module, ModuleSymbol, ProjectIndex, ValueSymbol
+from .walk import walk
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 _PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?}")
@@ -207,7 +208,7 @@ def _methods(call: ast.Call, method: str) -> tuple[str, ...]:
 def _method_calls(tree: ast.AST, method: str) -> list[ast.Call]:
     return [
         node
-        for node in ast.walk(tree)
+        for node in walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == method

@@ -17,6 +17,8 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 
+from .walk import child_nodes
+
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -207,5 +209,5 @@ def walk_mentioning(tree: ast.AST, lines: list[int]) -> list[ast.AST]:
             if at == len(lines) or lines[at] > last:
                 continue
         found.append(node)
-        queue.extend(ast.iter_child_nodes(node))
+        queue.extend(child_nodes(node))
     return found

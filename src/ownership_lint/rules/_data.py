@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import Function, Lookup, Trust
 from ..analysis.project import FunctionSymbol
+from ..analysis.walk import walk
 from ..fixes.actions import (
     FixAction,
     InsertStatementsAfter,
@@ -106,7 +107,7 @@ def lookup_fix(ctx: ModuleContext, route: RouteModel, lookup: Lookup) -> FixPlan
 
 
 def _free_variable(route: RouteModel, name: str) -> str:
-    used = {n.id for n in ast.walk(route.node) if isinstance(n, ast.Name)} | set(route.parameters)
+    used = {n.id for n in walk(route.node) if isinstance(n, ast.Name)} | set(route.parameters)
     while name in used:
         name = f"{name}_"
     return name

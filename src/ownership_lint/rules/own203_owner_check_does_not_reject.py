@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..analysis.checks import OwnerCheck
 from ..analysis.context import ModuleContext
+from ..analysis.walk import walk
 from ..fixes.actions import FixAction, InsertStatementsAfter, ReplaceStatement, span_of
 from ..fixes.guards import OWNER_MISMATCH_DETAIL, raise_http_exception
 from ..rule import ROUTE_MARKERS, Case, FixAvailability, FixPlan, Rule, Violation
@@ -189,7 +190,7 @@ class OwnerCheckDoesNotReject(Rule):
 
 
 def _returns(check: OwnerCheck) -> bool:
-    return any(isinstance(node, ast.Return) for stmt in check.branch for node in ast.walk(stmt))
+    return any(isinstance(node, ast.Return) for stmt in check.branch for node in walk(stmt))
 
 
 def _add_raise(ctx: ModuleContext, check: OwnerCheck) -> FixPlan | None:

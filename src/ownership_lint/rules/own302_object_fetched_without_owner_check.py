@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 from ..analysis.context import ModuleContext, RouteModel
 from ..analysis.ownership import Lookup
+from ..analysis.walk import walk
 from ..rule import QUERY_MARKERS, ROUTE_MARKERS, Case, FixAvailability, Rule, Violation
 from ._common import SEED_PROJECT
 from ._data import from_request, lookup_fix
@@ -589,5 +590,5 @@ def _used_after(function: ast.AST, lookup: Lookup) -> bool:
     end = lookup.statement.end_lineno or lookup.statement.lineno
     return any(
         isinstance(node, ast.Name) and node.id == lookup.variable and node.lineno > end
-        for node in ast.walk(function)
+        for node in walk(function)
     )

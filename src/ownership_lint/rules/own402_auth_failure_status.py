@@ -29,6 +29,7 @@ from ..analysis.tokens import (
     module_functions,
     placed_statements,
 )
+from ..analysis.walk import walk
 from ..fixes.actions import AddKeywordArgument, FixAction, ReplaceExpression, span_of
 from ..fixes.auth_errors import BEARER_HEADERS, source_of
 from ..fixes.guards import status_code_expr
@@ -114,6 +115,7 @@ class AuthFailureStatus(Rule):
     cwe = (287,)
     security_severity = "5.3"
     markers = AUTH_MARKERS
+    requires = (b"raise",)  # every finding is the exception of a ``raise``
     summary = "Auth dependency rejects a bad token with a status other than 401"
     message_formats = ("`{function}` answers {failure} with {status} instead of 401",)
     fix_availability = FixAvailability.SOMETIMES
@@ -475,7 +477,7 @@ def _reads_subject(scope: TokenScope, body: list[ast.stmt]) -> bool:
     return any(
         (read := claim_read(node, scope.is_payload)) is not None and read.by_subscript
         for statement in body
-        for node in ast.walk(statement)
+        for node in walk(statement)
     )
 
 

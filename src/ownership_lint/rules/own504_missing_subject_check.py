@@ -22,6 +22,7 @@ from ..analysis.tokens import (
     module_functions,
     placed_statements,
 )
+from ..analysis.walk import walk
 from ..fixes.actions import (
     FixAction,
     InsertStatementsAfter,
@@ -444,5 +445,5 @@ def _guard(name: str, raise_statement: str) -> str:
 
 def _free_name(function: Function) -> str:
     used = {node.id for node in own_nodes(function) if isinstance(node, ast.Name)}
-    used |= {arg.arg for arg in ast.walk(function.args) if isinstance(arg, ast.arg)}
+    used |= {arg.arg for arg in walk(function.args) if isinstance(arg, ast.arg)}
     return next((name for name in _FREE_NAMES if name not in used), "subject_claim")

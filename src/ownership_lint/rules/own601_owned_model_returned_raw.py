@@ -16,6 +16,7 @@ from ..analysis.responses import (
     returned_owned_models,
     type_leaves,
 )
+from ..analysis.walk import walk
 from ..diagnostics import Applicability
 from ..fixes.actions import (
     AddImport,
@@ -529,7 +530,7 @@ def _list_name(ctx: ModuleContext) -> str:
         if target == "typing.List":
             return local
     if "typing" in ctx.module.imports and ctx.module.imports["typing"] == "typing":
-        for node in ast.walk(ctx.module.tree):
+        for node in walk(ctx.module.tree):
             if isinstance(node, ast.Attribute) and node.attr == "List" and ast.unparse(node.value) == "typing":
                 return "typing.List"
     return "list"
