@@ -110,6 +110,7 @@ class FunctionData:
         self.index = queries.index
         self.parents = module.structure.parents_in(function)
         self.nodes = module.structure.nodes_in(function)  # in ``ast.walk`` order
+        self._own_lookups: dict[bool, list[Lookup]] = {}  # by ``through_helpers``
 
     @cached_property
     def statements(self) -> list[ast.stmt]:
@@ -119,6 +120,11 @@ class FunctionData:
     # Queries
 
     def chains(self) -> list[QueryChain]:
+        """The function's queries with their filters (computed once: several rules ask)."""
+        return self._chains
+
+    @cached_property
+    def _chains(self) -> list[QueryChain]:
         found = []
         for access in self.queries.accesses(self.module, self.function):
             if access.kind not in ("select", "update", "delete", "query"):
@@ -285,6 +291,13 @@ class FunctionData:
     # Lookups
 
     def lookups(self, chains: list[QueryChain], *, through_helpers: bool = True) -> list[Lookup]:
+        if chains is not self._chains:
+            return self._lookups(chains, through_helpers)
+        if through_helpers not in self._own_lookups:
+            self._own_lookups[through_helpers] = self._lookups(chains, through_helpers)
+        return self._own_lookups[through_helpers]
+
+    def _lookups(self, chains: list[QueryChain], through_helpers: bool) -> list[Lookup]:
         found = []
         for access in self.queries.accesses(self.module, self.function):
             if access.kind == "get" and isinstance(access.node.func, ast.Attribute):
@@ -426,6 +439,10 @@ class FunctionData:
     # Creations
 
     def creations(self) -> list[Creation]:
+        return self._creations
+
+    @cached_property
+    def _creations(self) -> list[Creation]:
         found = []
         for access in self.queries.accesses(self.module, self.function):
             if access.kind != "create":
