@@ -239,3 +239,55 @@ MATCHES = [
 )
 def test_matches_any(path: str, patterns: list[str], expected: bool) -> None:
     assert matches_any(path, patterns) is expected
+
+
+PATTERN_SETS = [
+    ("build", ".venv", "node_modules", "dist"),
+    ("tests/fixtures/", "*.pyi", "/api", "gen_*.py", "a/**/b"),
+    ("build", "docs/_build/", "# a comment", "", "weird name", "x[ab].py"),
+    ("gen_*.py", "!gen_keep.py", "build"),  # a negation: the order matters
+    ("*.py", "!keep.py", "!/top/"),
+]
+RELATIVE_PATHS = [
+    "build/", "build/x.py", "pkg/build/", "pkg/build/x.py", "builder/x.py", "x/build.py", ".venv/",
+    "tests/fixtures/", "tests/fixtures/a.py", "other/tests/fixtures/", "api/", "svc/api/", "stub.pyi",
+    "a/b", "a/x/y/b", "a/x/b/", "gen_x.py", "gen_keep.py", "sub/gen_keep.py", "keep.py", "top/",
+    "docs/_build/", "weird name/", "xa.py", "xc.py", "dist/",
+]
+
+
+@pytest.mark.parametrize("patterns", PATTERN_SETS, ids=lambda patterns: ",".join(patterns))
+def test_excludes_match_as_pathspec_does(patterns: tuple[str, ...]) -> None:
+    import pathspec
+
+    from ownership_lint.discovery import _Excludes
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    excludes = _Excludes(patterns)
+    for rel in RELATIVE_PATHS:
+        assert excludes.match(rel) == spec.match_file(rel), rel
+        parents = rel.rstrip("/").split("/")[:-1]
+        if not any(spec.match_file("/".join(parents[: i + 1]) + "/") for i in range(len(parents))):
+            name = rel.rstrip("/").rsplit("/", 1)[-1]
+            assert excludes.match_entry(rel, name) == spec.match_file(rel), rel
+
+
+def test_path_order_is_the_order_of_paths() -> None:
+    from ownership_lint.discovery import path_order
+
+    names = ["/a/b", "/a-b/c", "/a/b.py", "/a.py", "/a/b/c", "/ab", "/a", "/a/é", "/a/Z", "/a/z", "/a/b c", "/a/b!"]
+    assert sorted(names, key=path_order) == [str(path) for path in sorted(map(Path, names))]
+
+
+def test_the_walk_notes_each_directory_s_project_root(root: Path) -> None:
+    from ownership_lint.discovery import discover
+
+    touch(root, "app/main.py", "svc/setup.cfg", "svc/lib/x.py", "build/skipped.py")
+    found = discover([root], Settings(), root=root)
+    top = str(root.resolve())
+    assert found.roots == {
+        top: top,
+        f"{top}/app": top,
+        f"{top}/svc": f"{top}/svc",
+        f"{top}/svc/lib": f"{top}/svc",
+    }

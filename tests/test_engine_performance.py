@@ -252,3 +252,72 @@ def test_a_rule_is_not_given_a_file_without_its_required_bytes(tmp_path: Path, m
     given.clear()
     assert run(tmp_path, use_cache=False, jobs=1, prefilter=False) == filtered
     assert sorted(given) == ["parsing.py", "plain.py"]
+
+
+def test_a_run_over_some_files_does_not_hide_a_change_from_the_next(tmp_path: Path):
+    """A run over one file sees that a model changed; the next run over every file must
+    still re-check the route that depends on the model (its entry is stale)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.ownership-lint]\nauth-dependencies = ['get_current_user']\n")
+    write(tmp_path, "auth.py", AUTH)
+    write(tmp_path, "routes.py", ROUTE)
+    write(tmp_path, "models.py", OWNED.format(owner="title: str"))
+    settings = Settings(project_root=tmp_path, auth_dependencies=("get_current_user",))
+
+    def codes(*paths: Path) -> list[str]:
+        result = Linter(settings, tmp_path, RunOptions()).run(list(paths))
+        return [d.code for d in result.diagnostics if d.code.startswith("OWN3")]
+
+    assert codes(tmp_path) == []
+    write(tmp_path, "models.py", OWNED.format(owner="user_id: str"))
+    assert codes(tmp_path / "auth.py") == []
+    assert codes(tmp_path) == ["OWN301"]
+    assert codes(tmp_path) == ["OWN301"]  # and from the cache
+
+
+def test_a_cached_run_loads_neither_the_analysis_nor_the_rules(app: Path):
+    """Selecting rules needs their codes only, and the cache answers every file."""
+    probe = (
+        "import sys; from ownership_lint.cli import main; main(['check', '-q', '.']);"
+        "print(sorted(m for m in sys.modules if m.startswith(('ownership_lint.analysis', 'ownership_lint.rules',"
+        " 'ownership_lint.noqa', 'importlib.metadata', 'multiprocessing'))))"
+    )
+    cold = subprocess.run([sys.executable, "-c", probe], cwd=app, capture_output=True, text=True, check=False)
+    assert "ownership_lint.analysis.context" in cold.stdout.splitlines()[-1]
+    warm = subprocess.run([sys.executable, "-c", probe], cwd=app, capture_output=True, text=True, check=False)
+    assert warm.stdout.splitlines()[-1] == "[]"
+    assert warm.stdout.splitlines()[:-1] == cold.stdout.splitlines()[:-1]  # the same report
+
+
+def test_the_pool_reads_and_prefilters_every_file_itself(app: Path, monkeypatch):
+    """With the pool, the main process reads no file to be checked: the workers read each
+    once, skip those without markers and check the rest."""
+    (app / "plain.py").write_text("def f(:\n")  # no marker: never parsed, no syntax error
+    serial = run(app, use_cache=False, jobs=1)
+    monkeypatch.setattr(scheduler, "POOL_THRESHOLD", 1)
+    read_here = []
+    real_read = scheduler._read_and_check
+
+    def spy(linter, name):
+        read_here.append(name)
+        return real_read(linter, name)
+
+    monkeypatch.setattr(scheduler, "_read_and_check", spy)
+    assert run(app, use_cache=False, jobs=2) == serial
+    if "fork" in __import__("multiprocessing").get_all_start_methods():
+        assert read_here == []  # the spy ran in the workers only
+
+
+def test_a_file_result_made_from_a_string_holds_a_path():
+    from ownership_lint.engine import FileResult
+
+    lazy, eager = FileResult(path="/project/app.py"), FileResult(Path("/project/app.py"))
+    assert lazy == eager and isinstance(lazy.path, Path)
+    assert dataclasses.replace(lazy, text="x").path == Path("/project/app.py")
+
+
+def test_the_version_is_the_installed_one_without_reading_metadata():
+    from importlib.metadata import version
+
+    import ownership_lint
+
+    assert ownership_lint.__version__ == version("ownership-lint")

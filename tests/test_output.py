@@ -16,7 +16,7 @@ from snapshot import assert_snapshot
 
 from ownership_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from ownership_lint.output import FORMATS, RenderContext, display_path, is_fixable, render
-from ownership_lint.output.full import render_fix_diff
+from ownership_lint.output.fix_diff import render_fix_diff
 from ownership_lint.output.statistics import render_statistics, statistics
 from ownership_lint.output.summary import summary_lines
 
@@ -580,3 +580,33 @@ def test_snapshot_update_writes_the_file(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("SNAPSHOT_UPDATE", "1")
     assert_snapshot("sub/new.txt", "a\r\nb", root=tmp_path)
     assert (tmp_path / "sub/new.txt").read_bytes() == b"a\r\nb"
+
+
+WIDTH_SAMPLES = ["", "plain ascii", "\ttab\tand  spaces", "caf\u00e9", "wide \u4e2d\u6587 chars", "e\u0301", "\u200dzero",
+                 "soft\u00adhyphen", "ctrl\x07\x1b", "x" * 200, "\t" * 3 + "deep"]
+
+
+@pytest.mark.parametrize("text", WIDTH_SAMPLES)
+def test_display_width_shortcuts_match_the_per_character_rules(text: str) -> None:
+    from ownership_lint.output import full
+
+    normalized = full._normalize(text)
+    assert normalized == "".join(full._REPLACEMENTS.get(char, char) for char in text)
+    for sample in (text, normalized):
+        assert full._width(sample) == sum(full._char_width(char) for char in sample)
+    for left, right in ((0, 5), (3, 9), (0, 0), (7, 4), (150, 160), (0, 140)):
+        assert full._visible(normalized, left, right) == _visible_per_character(full, normalized, left, right)
+
+
+def _visible_per_character(full, text: str, left: int, right: int) -> tuple[str, int]:
+    skipped, index = 0, 0
+    while index < len(text) and skipped < left:
+        skipped += full._char_width(text[index])
+        index += 1
+    taken, chars = 0, []
+    for char in text[index:]:
+        taken += full._char_width(char)
+        if taken > right - left:
+            break
+        chars.append(char)
+    return "".join(chars), skipped

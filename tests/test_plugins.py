@@ -187,10 +187,10 @@ class _EntryPoint:
 def fake_plugins(monkeypatch: pytest.MonkeyPatch):
     def install(*entries: _EntryPoint) -> None:
         monkeypatch.setattr(registry, "entry_points", lambda group: list(entries))
-        registry.all_rules.cache_clear()
+        registry.clear_caches()
 
     yield install
-    registry.all_rules.cache_clear()
+    registry.clear_caches()
 
 
 def test_a_broken_plugin_is_a_clear_error(fake_plugins, capsys, tmp_path: Path, monkeypatch) -> None:

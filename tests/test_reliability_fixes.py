@@ -26,7 +26,7 @@ from reliability_support import (
     write_files,
 )
 
-from ownership_lint import cli, engine, registry, scheduler
+from ownership_lint import engine, registry, scheduler
 from ownership_lint.cli import main
 from ownership_lint.fixes import apply
 from ownership_lint.fixes.actions import (
@@ -283,12 +283,23 @@ class Snowman(_TestRule):
 TEST_RULES = (Counter, Toggle, SetTwo, SetThree, RenameCall, BumpArgument, Snowman)
 
 
+class _Installed:
+    """An entry point of the ``ownership_lint.rules`` group that loads one of these rules."""
+
+    def __init__(self, rule: type[Rule]) -> None:
+        self.rule, self.value = rule, f"{rule.__module__}:{rule.__name__}"
+
+    def load(self) -> type[Rule]:
+        return self.rule
+
+
 @pytest.fixture
 def test_rules(monkeypatch: pytest.MonkeyPatch):
-    rules = tuple(sorted((*registry.builtin_rules(), *TEST_RULES), key=lambda rule: rule.code))
-    for module in (registry, engine, cli):
-        monkeypatch.setattr(module, "all_rules", lambda: rules)
-    return rules
+    """The rules above, installed as a plugin would be."""
+    monkeypatch.setattr(registry, "entry_points", lambda group: [_Installed(rule) for rule in TEST_RULES])
+    registry.clear_caches()
+    yield registry.all_rules()
+    registry.clear_caches()
 
 
 def module_project(root: Path, source: str, name: str = "module.py") -> Path:

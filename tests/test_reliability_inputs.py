@@ -322,10 +322,10 @@ def test_worker_that_dies_is_reported_not_waited_for(
     root = project(tmp_path, files)
     real_check_one = scheduler._check_one
 
-    def check_one(linter, path):
+    def check_one(linter, path, *rest):
         if path.name == "module_03.py":
             os.kill(os.getpid(), signal.SIGSEGV)
-        return real_check_one(linter, path)
+        return real_check_one(linter, path, *rest)
 
     monkeypatch.setattr(scheduler, "_check_one", check_one)
     monkeypatch.setattr(scheduler, "POOL_THRESHOLD", 1)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import difflib
 import gc
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -17,14 +15,11 @@ import click
 
 from . import __version__
 from .api import resolve_settings
+from .diagnostics import Diagnostic
 from .discovery import DiscoveryError, is_force_excluded
-from .docs import rule_json, rule_text
 from .engine import FileResult, Linter, RuleCrash, RunOptions, RunResult
-from .noqa import add_noqa
 from .output import FORMATS, RenderContext, render
-from .output.statistics import render_statistics
-from .output.summary import summary_lines
-from .registry import RegistryError, all_rules, rule_for
+from .registry import RegistryError, all_rules, rule_for, rule_names
 from .settings import ConfigError, settings_as_toml_dict
 from .source import SourceError, SourceFile, decode_source, split_lines, write_source_atomically
 
@@ -152,6 +147,8 @@ def _run_options(options: dict, configured_format: str | None = None) -> RunOpti
         ignore_noqa=bool(options["ignore_noqa"]),
         use_cache=not options["no_cache"],
         jobs=options["jobs"],
+        sources=bool(options["add_noqa"])
+        or (output_format == "full" and not options["statistics"] and not options["silent"]),
     )
 
 
@@ -185,9 +182,11 @@ def _report(
     if mode == "diff":
         output.write(_unified_diff(result))
     elif not options["silent"] and mode != "fix-only":
-        output.write(_render_diagnostics(result, options, configured_format))
+        output.write(_render_diagnostics(result, diagnostics, options, configured_format))
     text_output = output_format in TEXT_FORMATS and not (options["statistics"] and output_format == "json")
     if not (options["quiet"] or options["silent"]) and text_output:
+        from .output.summary import summary_lines
+
         summary.write(
             summary_lines(
                 remaining=diagnostics,
@@ -196,17 +195,17 @@ def _report(
                 unsafe_fixes=bool(options["unsafe_fixes"]),
                 show_fixes=bool(options["show_fixes"]),
                 cwd=Path.cwd(),
-                names={rule.code: rule.name for rule in all_rules()},
+                names=rule_names(),
                 color=_use_color(options),
             )
         )
     output.close()
     if summary is not output:
         summary.close()
-    return _exit_code(result, options, mode)
+    return _exit_code(result, diagnostics, options, mode)
 
 
-def _exit_code(result: RunResult, options: dict, mode: str) -> int:
+def _exit_code(result: RunResult, diagnostics: list[Diagnostic], options: dict, mode: str) -> int:
     if mode == "diff":
         return EXIT_FAILURE if any(f.changed for f in result.files) else EXIT_OK
     fixed_any = any(f.fixed for f in result.files)
@@ -214,23 +213,28 @@ def _exit_code(result: RunResult, options: dict, mode: str) -> int:
         return EXIT_FAILURE
     if mode == "fix-only" or options["exit_zero"]:
         return EXIT_OK
-    return EXIT_FAILURE if result.diagnostics else EXIT_OK
+    return EXIT_FAILURE if diagnostics else EXIT_OK
 
 
 def _format(options: dict, configured: str | None) -> str:
     return options["output_format"] or configured or "full"
 
 
-def _render_diagnostics(result: RunResult, options: dict, configured_format: str | None) -> str:
+def _render_diagnostics(
+    result: RunResult, diagnostics: list[Diagnostic], options: dict, configured_format: str | None
+) -> str:
     ctx = RenderContext(
-        sources=result.sources,
+        # The formats show the source of the files with diagnostics only.
+        sources={str(file.path): file.text for file in result.files if file.diagnostics},
         cwd=Path.cwd(),
         color=_use_color(options),
         unsafe_fixes=bool(options["unsafe_fixes"]),
     )
     if options["statistics"]:
-        return render_statistics(result.diagnostics, ctx, json_output=_format(options, configured_format) == "json")
-    return render(_format(options, configured_format), result.diagnostics, ctx)
+        from .output.statistics import render_statistics
+
+        return render_statistics(diagnostics, ctx, json_output=_format(options, configured_format) == "json")
+    return render(_format(options, configured_format), diagnostics, ctx)
 
 
 def _use_color(options: dict) -> bool:
@@ -242,6 +246,8 @@ def _use_color(options: dict) -> bool:
 
 
 def _unified_diff(result: RunResult) -> str:
+    import difflib
+
     chunks = []
     for file in result.files:
         if file.changed:
@@ -295,6 +301,8 @@ def _check_stdin(linter: Linter, filename: Path, options: dict, settings) -> int
 def _add_noqa(result: RunResult, *, quiet: bool = False) -> int:
     """Write the noqa comments; ruff's message, only when something was added. A file that
     cannot be written is an error of the run (``result.errors``)."""
+    from .noqa import add_noqa
+
     total = 0
     for file in result.files:
         fresh = [d for d in file.diagnostics if d.code is not None]
@@ -391,6 +399,10 @@ class _Output:
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 def rule(code: str | None, show_all: bool, output_format: str) -> None:
     """Explain a rule (by code or name), or every rule with --all."""
+    import json
+
+    from .docs import rule_json, rule_text
+
     try:
         if show_all:
             rules = list(all_rules())
@@ -418,6 +430,8 @@ def rule(code: str | None, show_all: bool, output_format: str) -> None:
 @click.option("--config", type=click.Path(path_type=Path), default=None)
 def config(path: Path | None, config: Path | None) -> None:
     """Print the resolved settings for PATH (default: the current directory)."""
+    import json
+
     try:
         settings = resolve_settings(path or Path.cwd(), config=config)
     except ConfigError as error:
@@ -439,9 +453,20 @@ def _warn(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; ``argv`` None: this process's own arguments, and the process ends
+    with the run."""
     # A run is short and builds many small trees that form no cycles: collecting them in
     # the youngest generation only wastes time (about a tenth of a cold run).
     gc.set_threshold(100_000, 50, 100)
+    code = _main(argv)
+    if argv is None:
+        # The interpreter's exit would end with a full collection over everything the run
+        # built (tens of milliseconds of a cached run); the memory goes with the process.
+        gc.freeze()
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     # Usage errors (unknown option, bad option value) are one line and exit 2, like the others.
     try:
         code = cli.main(

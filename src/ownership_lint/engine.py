@@ -8,27 +8,33 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analysis.context import Analysis
-from .analysis.project import ProjectIndex
 from .diagnostics import Applicability, Diagnostic, Fix, Location
-from .discovery import discover_files, project_files
-from .settings import PROJECT_MARKERS, find_project_root
-from .noqa import parse_noqa
-from .registry import all_rules
-from .rule import FixPlan, Rule, Violation
+from .discovery import (
+    discover,
+    is_within,
+    marked_directory,
+    path_order,
+    project_file_names,
+)
+from .registry import all_rules, rule_names
 from .selectors import codes_ignored_for_file, resolve_enabled, resolve_fixable
 from .settings import Settings
 from .source import (
     Locator,
     NestingError,
-    SourceError,
     SourceFile,
     parse_module,
-    read_source,
     write_source_atomically,
 )
+
+if TYPE_CHECKING:
+    from .analysis.context import Analysis
+    from .analysis.project import ProjectIndex
+    from .rule import FixPlan, Rule, Violation
 
 MAX_FIX_ITERATIONS = 100
 @dataclass(frozen=True)
@@ -41,11 +47,34 @@ class RunOptions:
     use_cache: bool = True
     prefilter: bool = True  # skip files and rules whose markers a file lacks (see Rule.markers)
     jobs: int | None = None  # worker processes; None: all cores
+    # Read the text of the files with diagnostics that the cache answers for (the full
+    # format shows excerpts of it, --add-noqa edits it); without it, their text is "".
+    sources: bool = True
+
+
+class _PathField:
+    """``FileResult.path``, which may be given as a string and becomes a ``Path`` when first
+    read: a run answered from the cache makes a result for each of thousands of files, and
+    the path of most of them is never read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = f"_{name}"
+
+    def __get__(self, result: FileResult | None, owner: type | None = None) -> Path:
+        if result is None:
+            raise AttributeError(self.attribute)  # the field has no default
+        path = result.__dict__[self.attribute]
+        if not isinstance(path, Path):
+            path = result.__dict__[self.attribute] = Path(path)
+        return path
+
+    def __set__(self, result: FileResult, path: Path | str) -> None:
+        result.__dict__[self.attribute] = path
 
 
 @dataclass
 class FileResult:
-    path: Path
+    path: Path = _PathField()  # type: ignore[assignment]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     original: str = ""
     text: str = ""
@@ -83,16 +112,26 @@ class _Finding:
 class Project:
     """The index and the analysis of one project root, shared by its files."""
 
-    def __init__(self, root: Path, settings: Settings, files: list[Path] | None = None) -> None:
+    def __init__(self, root: Path, settings: Settings, names: list[str] | None = None) -> None:
         self.root = root
         self.settings = settings
-        self.files = files if files is not None else project_files(root, settings)
+        # The project's files as strings, in path order: most runs never need them as paths.
+        self.names = names if names is not None else project_file_names(str(root), settings)
+        self._prefix = str(root) if str(root).endswith(os.sep) else str(root) + os.sep
         self._analysis: Analysis | None = None
 
     @property
+    def files(self) -> list[Path]:
+        return [Path(name) for name in self.names]
+
+    @property
     def analysis(self) -> Analysis:
-        """Built on first use: a run answered from the cache never indexes the project."""
+        """Built on first use: a run answered from the cache never indexes the project (nor
+        imports the analysis)."""
         if self._analysis is None:
+            from .analysis.context import Analysis
+            from .analysis.project import ProjectIndex
+
             self._analysis = Analysis(ProjectIndex(self.root, self.files), self.settings)
         return self._analysis
 
@@ -107,10 +146,18 @@ class Project:
     def use_source(self, path: Path, text: str) -> None:
         """Analyse ``path`` as ``text``; facts derived from its old text are dropped."""
         if self.index.set_source(path, text):
+            from .analysis.context import Analysis
+
             self.analysis = Analysis(self.index, self.settings)
 
     def relative(self, path: Path) -> str:
-        return _relative(path, self.root)
+        return self.relative_name(os.fspath(path))
+
+    def relative_name(self, name: str) -> str:
+        """The file ``name`` relative to the root, ``/``-separated; unchanged (but for the
+        separators) outside the root."""
+        name = name.removeprefix(self._prefix)
+        return name if os.sep == "/" else name.replace(os.sep, "/")
 
 
 class Linter:
@@ -122,47 +169,74 @@ class Linter:
         self, settings: Settings, root: Path | None = None, options: RunOptions = RunOptions()
     ) -> None:
         self.settings = settings
-        self.root = root
+        self.root = Path(os.path.realpath(root)) if root is not None else None
         self.options = options
-        codes = [rule.code for rule in all_rules()]
+        codes = list(rule_names())
         self.enabled = resolve_enabled(
             codes, settings.select, settings.extend_select, settings.ignore, settings.extend_ignore
         )
         self.fixable = resolve_fixable(codes, settings.fixable, settings.unfixable)
-        self.rules: list[Rule] = [rule() for rule in all_rules() if rule.code in self.enabled]
-        self.markers = tuple(dict.fromkeys(m for rule in self.rules for m in rule.markers))
-        self._projects: dict[Path, Project] = {}
-        self._roots: dict[Path, Path] = {}
-        self._walked: tuple[list[Path], list[Path]] | None = None  # (directories, files)
+        self._projects: dict[str, Project] = {}
+        self._roots: dict[str, str] = {}  # a directory's project root
+        self._walked: tuple[list[str], list[str]] | None = None  # (directories, files)
+
+    # The rules themselves are loaded on first use: a run answered from the cache needs only
+    # their codes, and then never imports them.
+
+    @cached_property
+    def rules(self) -> list[Rule]:
+        return [rule() for rule in all_rules() if rule.code in self.enabled]
+
+    @cached_property
+    def markers(self) -> tuple[bytes, ...]:
+        return tuple(dict.fromkeys(m for rule in self.rules for m in rule.markers))
+
+    @cached_property
+    def _needles(self) -> tuple[bytes, ...]:
+        return tuple(dict.fromkeys((*self.markers, *(r for rule in self.rules for r in rule.requires))))
+
+    # Projects
 
     def project_for(self, path: Path) -> Project:
-        root = self.root or self._nearest_root(path.parent)
-        if root not in self._projects:
-            self._projects[root] = Project(root, self.settings, self._files_under(root))
-        return self._projects[root]
+        return self.project_at(self.root_of(os.fspath(path)))
 
-    def _files_under(self, root: Path) -> list[Path] | None:
+    def project_at(self, root: str) -> Project:
+        project = self._projects.get(root)
+        if project is None:
+            project = self._projects[root] = Project(Path(root), self.settings, self._files_under(root))
+        return project
+
+    def root_of(self, name: str) -> str:
+        """The project root of the file ``name`` (absolute and resolved)."""
+        if self.root is not None:
+            return str(self.root)
+        directory = os.path.dirname(name)
+        root = self._roots.get(directory)
+        if root is None:
+            root = self._roots[directory] = self._nearest_root(directory)
+        return root
+
+    def _files_under(self, root: str) -> list[str] | None:
         """The project's files: this run's own walk when it covered the project, else the
         project's walk plus the files named on the command line (checked even when the
         project's settings exclude them, and then their neighbours must resolve too)."""
         if self._walked is None:
             return None
         directories, files = self._walked
-        named = _under(files, str(root).rstrip(os.sep) + os.sep)
-        if any(root == d or d in root.parents for d in directories):
+        named = _under(files, root)
+        if any(is_within(root, directory) for directory in directories):
             return named
-        return sorted({*project_files(root, self.settings), *named})
+        return sorted({*project_file_names(root, self.settings), *named}, key=path_order)
 
-    def _nearest_root(self, directory: Path) -> Path:
+    def _nearest_root(self, directory: str) -> str:
         """The nearest directory with a project marker; without one, the run's project root
         (where the configuration was found, or the checked path), never the file's own
         directory, so a tree without markers is still one project."""
-        if directory not in self._roots:
-            found = find_project_root(directory)
-            if not any((found / marker).exists() for marker in PROJECT_MARKERS):
-                found = self.settings.project_root or found
-            self._roots[directory] = found
-        return self._roots[directory]
+        real = os.path.realpath(directory)
+        return marked_directory(real) or self._unmarked_root(real)
+
+    def _unmarked_root(self, directory: str) -> str:
+        return str(self.settings.project_root) if self.settings.project_root else directory
 
     # Entry points
 
@@ -170,12 +244,14 @@ class Linter:
         from .scheduler import run_files
 
         discovery_root = self.root or self.settings.project_root or Path.cwd()
-        discovered = discover_files(paths, self.settings, root=discovery_root)
-        directories = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-        self._walked = (directories, sorted(discovered.files, key=str))
-        result = RunResult(warnings=list(discovered.warnings), errors=list(discovered.errors))
-        run_files(self, list(discovered.files), result)
-        result.files.sort(key=lambda file: file.path)
+        found = discover(paths, self.settings, root=discovery_root)
+        directories = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
+        self._walked = (directories, found.files)
+        # The walk saw each directory's marker files: no lookups for the files it found.
+        for directory, marked in found.roots.items():
+            self._roots[directory] = marked or self._unmarked_root(directory)
+        result = RunResult(warnings=list(found.warnings), errors=list(found.errors))
+        run_files(self, found.files, result)
         return result
 
     def process(self, source: SourceFile) -> FileResult:
@@ -210,8 +286,12 @@ class Linter:
     def _applicable_rules(self, data: bytes) -> list[Rule]:
         if not self.options.prefilter:
             return self.rules
-        rules = [rule for rule in self.rules if any(m in data for m in rule.markers)]
-        return [rule for rule in rules if all(r in data for r in rule.requires)]
+        present = {needle for needle in self._needles if needle in data}  # one scan per needle
+        return [
+            rule
+            for rule in self.rules
+            if not present.isdisjoint(rule.markers) and present.issuperset(rule.requires)
+        ]
 
     def _check(self, project: Project, path: Path, text: str) -> list[_Finding]:
         data = text.encode("utf-8", errors="surrogateescape")
@@ -432,21 +512,30 @@ def syntax_error(path: Path, text: str, error: SyntaxError) -> Diagnostic:
     )
 
 
-def _under(files: list[Path], prefix: str) -> list[Path]:
-    """The paths (sorted by their string) that start with ``prefix``: a bisect, not a scan,
+def _under(files: list[str], root: str) -> list[str]:
+    """The files (in path order) under the directory ``root``: a bisect, not a scan,
     because a monorepo run asks once per project."""
-    start = bisect.bisect_left(files, prefix, key=str)
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    start = bisect.bisect_left(files, path_order(root), key=path_order)
     found = []
-    for path in files[start:]:
-        if not str(path).startswith(prefix):
+    for name in files[start:]:
+        if not name.startswith(prefix):
             break
-        found.append(path)
+        found.append(name)
     return found
 
 
 def _finding_key(finding: _Finding) -> tuple:
     d = finding.diagnostic
     return (d.code or "", d.location.row, d.location.column, d.message)
+
+
+def parse_noqa(text: str):
+    """``noqa.parse_noqa``, imported with the first file checked: a run answered from the
+    cache checks none."""
+    from .noqa import parse_noqa as parse
+
+    return parse(text)
 
 
 def _violations(rule: Rule, ctx, path: Path) -> list[Violation]:
@@ -467,10 +556,3 @@ class RuleCrash(Exception):
 def _first_line(node: ast.AST) -> int:
     decorators = getattr(node, "decorator_list", None) or []
     return min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -1,43 +1,60 @@
 """Which files need checking, and where: the cache, the byte prefilter and the process pool.
 
-Per project: files whose cache entry is still valid are answered from the cache; files that
-mention none of the analysis' names cost a byte scan; the rest are checked, in worker
-processes when there are enough of them to pay for the pool.
+Per project: files whose cache entry is still valid are answered from the cache; the rest are
+read once, and those that mention none of the analysis' names cost only that read and a byte
+scan; the others are checked. With enough files to pay for it, reading, scanning and checking
+all happen in worker processes.
+
+Files are plain strings here (absolute and resolved): a run over thousands of files mostly
+answered from the cache cannot afford a ``Path`` object per file and step.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
-from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .analysis.project import NEEDLES, needle_mask
-from .cache import Entry, FileState, ProjectCache, cache_file, content_hash, settings_key
-from .engine import FileResult, Linter, Project, RuleCrash, RunResult
+from .cache import (
+    FileState,
+    ProjectCache,
+    cache_file,
+    content_hash,
+    entry,
+    settings_key,
+    unpack,
+)
+from .engine import FileResult, Linter, Project, RuleCrash, RunOptions, RunResult
+from .settings import Settings
 from .source import SourceError, decode_source
 
-# Below this many files to check, starting workers costs more than it saves.
+# Below this many files to read and check, starting workers costs more than it saves.
 POOL_THRESHOLD = 48
 
+# (the result, None for a file without findings or changes; the modules its analysis
+# consulted; the byte scans it relied on; the error that stopped its check)
 Outcome = tuple[FileResult | None, frozenset[str], int, str | None]
+_CLEAN: Outcome = (None, frozenset(), 0, None)
 
 
-def run_files(linter: Linter, files: list[Path], result: RunResult) -> None:
-    by_project: dict[Path, list[Path]] = defaultdict(list)
-    for path in files:
-        by_project[linter.project_for(path).root].append(path)
-    plans = [_plan(linter, linter.project_for(paths[0]), paths, result) for paths in by_project.values()]
-    todo = [path for plan in plans for path in plan.todo]
+def run_files(linter: Linter, names: list[str], result: RunResult) -> None:
+    """Check the files ``names`` (in path order) into ``result``, in the same order."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(linter.root_of(name), []).append(name)
+    cache_key = _cache_key(linter)
+    sources = linter.options.sources
+    plans = [_plan(linter.project_at(root), group, cache_key, sources) for root, group in groups.items()]
+    todo = [name for plan in plans for name in plan.todo]
     outcomes = dict(_check_all(linter, todo))
+    results: dict[str, FileResult] = {}
     for plan in plans:
-        _finish(plan, outcomes, result)
+        results.update(plan.answered)
+        _finish(plan, outcomes, results, result.errors)
+    result.files.extend(results[name] for name in names if name in results)
 
 
 @dataclass
@@ -45,79 +62,92 @@ class _Plan:
     project: Project
     cache: ProjectCache | None
     states: dict[str, FileState]
-    todo: list[Path]
+    changed: frozenset[str]
+    changed_needles: int
+    todo: list[str]
+    answered: dict[str, FileResult]  # from the cache
 
 
-def _plan(linter: Linter, project: Project, paths: list[Path], result: RunResult) -> _Plan:
-    """Answer what the cache can; the rest is to be checked."""
-    cache = _open_cache(linter, project)
-    if cache is None:
-        return _Plan(project, None, {}, list(paths))
+def _plan(project: Project, names: list[str], cache_key: str | None, sources: bool) -> _Plan:
+    """Answer what the cache can (reading the text of the files it answers with diagnostics
+    when ``sources``); the rest is to be checked."""
+    if cache_key is None:
+        return _Plan(project, None, {}, frozenset(), 0, list(names), {})
+    cache = _open_cache(project, cache_key)
     states = _current_states(project, cache)
     changed, changed_needles = _changes(cache, states)
-    todo = []
-    for path in paths:
-        entry = cache.reusable(project.relative(path), changed, changed_needles)
-        if entry is None:
-            todo.append(path)
+    todo, answered = [], {}
+    for name in names:
+        found = cache.reusable(project.relative_name(name), changed, changed_needles)
+        if found is None:
+            todo.append(name)
         else:
-            result.files.append(_from_cache(path, entry))
-    return _Plan(project, cache, states, todo)
+            answered[name] = _from_cache(name, found[3], sources)
+    return _Plan(project, cache, states, changed, changed_needles, todo, answered)
 
 
-def _finish(plan: _Plan, outcomes: dict[Path, Outcome], result: RunResult) -> None:
+def _finish(plan: _Plan, outcomes: dict[str, Outcome], results: dict[str, FileResult], errors: list[str]) -> None:
     cache, project = plan.cache, plan.project
-    for path in plan.todo:
-        file_result, depends_on, needles, error = outcomes[path]
+    fresh = {}
+    for name in plan.todo:
+        file_result, depends_on, needles, error = outcomes[name]
         if error is not None:
-            result.errors.append(error)
+            errors.append(error)
             continue
-        assert file_result is not None
-        result.files.append(_slim(file_result))
-        relative = project.relative(path)
+        if file_result is None:
+            file_result = FileResult(path=name)
+        results[name] = file_result
+        relative = project.relative_name(name)
         if cache is not None and not file_result.changed and relative in plan.states:
-            cache.entries[relative] = Entry(
-                plan.states[relative].digest, depends_on, needles, tuple(file_result.diagnostics)
-            )
+            fresh[relative] = entry(plan.states[relative][2], depends_on, needles, tuple(file_result.diagnostics))
     if cache is not None and (plan.todo or cache.files != plan.states):
-        cache.files = plan.states
-        cache.entries = {k: v for k, v in cache.entries.items() if k in plan.states}
+        cache.keep_valid(plan.states, plan.changed, plan.changed_needles)
+        cache.entries.update(fresh)
         cache.save()
 
 
-def _open_cache(linter: Linter, project: Project) -> ProjectCache | None:
+def _cache_key(linter: Linter) -> str | None:
+    """The name of the runs' cache files; None when this run reads and writes no cache."""
     options = linter.options
     if not options.use_cache or options.fix or options.diff:
         return None
-    key = settings_key(
+    return settings_key(
         linter.settings, sorted(linter.enabled), sorted(linter.fixable), options.with_edits,
         options.ignore_noqa, options.unsafe_fixes, sys.version_info[:2],  # grammars differ
     )
-    directory = Path(linter.settings.cache_dir)
-    if not directory.is_absolute():
-        directory = project.root / directory
+
+
+def _open_cache(project: Project, key: str) -> ProjectCache:
+    directory = os.path.join(str(project.root), project.settings.cache_dir)
     return ProjectCache.load(cache_file(directory, __version__, key))
 
 
 def _current_states(project: Project, cache: ProjectCache) -> dict[str, FileState]:
     """Every project file's state; content is read and hashed only when its stat changed."""
     states = {}
-    for path in project.files:
-        relative = project.relative(path)
+    known_states = cache.files
+    for name in project.names:
+        relative = project.relative_name(name)
         try:
-            stat = path.stat()
+            stat = os.stat(name)
         except OSError:
             continue
-        known = cache.files.get(relative)
-        if known is not None and (known.mtime_ns, known.size) == (stat.st_mtime_ns, stat.st_size):
+        known = known_states.get(relative)
+        if known is not None and known[0] == stat.st_mtime_ns and known[1] == stat.st_size:
             states[relative] = known
             continue
         try:
-            data = path.read_bytes()
+            data = Path(name).read_bytes()
         except OSError:
             continue
-        states[relative] = FileState(stat.st_mtime_ns, stat.st_size, content_hash(data), needle_mask(data))
+        states[relative] = (stat.st_mtime_ns, stat.st_size, content_hash(data), _needle_mask(data))
     return states
+
+
+def _needle_mask(data: bytes) -> int:
+    from .analysis.project import needle_mask
+
+    return needle_mask(data)
 
 
 def _changes(cache: ProjectCache, states: dict[str, FileState]) -> tuple[frozenset[str], int]:
@@ -125,66 +155,67 @@ def _changes(cache: ProjectCache, states: dict[str, FileState]) -> tuple[frozens
 
     A file added or removed changes the module table itself: every entry is then stale.
     """
-    if set(states) != set(cache.files):
-        return frozenset(states) | frozenset(cache.files), -1
-    changed = frozenset(
-        relative for relative, state in states.items() if cache.files[relative].digest != state.digest
-    )
+    known = cache.files
+    if states.keys() != known.keys():
+        return frozenset(states) | frozenset(known), -1
+    changed = frozenset(relative for relative, state in states.items() if known[relative][2] != state[2])
     needles = 0
     for relative in changed:
-        needles |= states[relative].needles | cache.files[relative].needles
+        needles |= states[relative][3] | known[relative][3]
     return changed, needles
 
 
-def _from_cache(path: Path, entry: Entry) -> FileResult:
-    text = ""
-    if entry.diagnostics:
-        try:
-            text = decode_source(path, path.read_bytes()).text
-        except (OSError, SourceError):
-            text = ""
-    return FileResult(path=path, diagnostics=list(entry.diagnostics), original=text, text=text)
+def _from_cache(name: str, diagnostics: tuple[tuple, ...], with_text: bool) -> FileResult:
+    if not diagnostics:
+        return FileResult(path=name)
+    text = _text(Path(name)) if with_text else ""
+    return FileResult(path=name, diagnostics=[unpack(d, name) for d in diagnostics], original=text, text=text)
 
 
-def _slim(result: FileResult) -> FileResult:
-    """Drop the text of files nobody will print or diff, to keep memory flat."""
+def _text(path: Path) -> str:
+    try:
+        return decode_source(path, path.read_bytes()).text
+    except (OSError, SourceError):
+        return ""
+
+
+def _slim(result: FileResult) -> FileResult | None:
+    """Drop the text of files nobody will print or diff, to keep memory and the workers'
+    answers small; None for a file with nothing to report."""
     if result.diagnostics or result.changed:
         return result
-    return replace(result, original="", text="")
+    if result.fixed or result.fix_failures:
+        return replace(result, original="", text="")
+    return None
 
 
 # Checking, here or in workers
 
 
-def _check_all(linter: Linter, paths: list[Path]) -> Iterable[tuple[Path, Outcome]]:
-    relevant, quiet = _prefilter(linter, paths)
-    for path in quiet:
-        yield path, (FileResult(path=path), frozenset(), 0, None)
+def _check_all(linter: Linter, names: list[str]) -> Iterable[tuple[str, Outcome]]:
     jobs = linter.options.jobs or os.cpu_count() or 1
-    if jobs < 2 or len(relevant) < POOL_THRESHOLD:
-        for path in relevant:
-            yield path, _check_one(linter, path)
+    if jobs < 2 or len(names) < POOL_THRESHOLD:
+        for name in names:
+            yield name, _read_and_check(linter, name)
         return
-    yield from _check_in_pool(linter, relevant, jobs)
+    yield from _check_in_pool(linter, names, jobs)
 
 
-def _prefilter(linter: Linter, paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    relevant, quiet = [], []
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            relevant.append(path)  # let the check report the error
-            continue
-        (relevant if linter.is_relevant(data) else quiet).append(path)
-    return relevant, quiet
-
-
-def _check_one(linter: Linter, path: Path) -> Outcome:
+def _read_and_check(linter: Linter, name: str) -> Outcome:
+    """Read the file once: the prefilter scans those bytes and the check decodes them."""
+    path = Path(name)
     try:
-        source = decode_source(path, path.read_bytes())
+        data = path.read_bytes()
     except OSError as error:
         return None, frozenset(), 0, f"{path}: {error.strerror or error}"
+    if not linter.is_relevant(data):
+        return _CLEAN
+    return _check_one(linter, path, data)
+
+
+def _check_one(linter: Linter, path: Path, data: bytes) -> Outcome:
+    try:
+        source = decode_source(path, data)
     except SourceError as error:
         return None, frozenset(), 0, str(error)
     project = linter.project_for(path)
@@ -194,17 +225,20 @@ def _check_one(linter: Linter, path: Path) -> Outcome:
         return None, frozenset(), 0, str(error)
     except Exception as error:  # noqa: BLE001 - one file must not take the whole run down
         return None, frozenset(), 0, f"{path}: internal error: {type(error).__name__}: {error} (please report it)"
-    return result, *_dependencies(project, facts), None
+    return _slim(result), *_dependencies(project, facts), None
 
 
 def _dependencies(project: Project, facts: set[object]) -> tuple[frozenset[str], int]:
+    from .analysis.project import NEEDLES, needle_mask
+
+    index = project.index
     modules = set()
     needles = 0
     for kind, value in facts:  # type: ignore[misc]
         if kind == "module":
-            path = project.index.path_of(value)
+            path = index.path_of(value)
             if path is not None:
-                modules.add(project.relative(path))
+                modules.add(project.relative_name(str(path)))
         elif kind == "needle":
             # A scan for anything but the known needles depends on every file's content.
             needles |= needle_mask(value) if value in NEEDLES else -1
@@ -214,34 +248,39 @@ def _dependencies(project: Project, facts: set[object]) -> tuple[frozenset[str],
 _WORKER: dict[str, Linter] = {}
 
 
-def _worker_start(linter: Linter) -> None:
-    _WORKER["linter"] = Linter(linter.settings, linter.root, linter.options)
+def _worker_start(settings: Settings, root: Path | None, options: RunOptions) -> None:
+    _WORKER["linter"] = Linter(settings, root, options)
 
 
-def _worker_check(paths: list[Path]) -> list[tuple[Path, Outcome]]:
+def _worker_check(names: list[str]) -> list[tuple[str, Outcome]]:
     linter = _WORKER["linter"]
-    return [(path, _check_one(linter, path)) for path in paths]
+    return [(name, _read_and_check(linter, name)) for name in names]
 
 
-def _check_in_pool(linter: Linter, paths: list[Path], jobs: int) -> Iterable[tuple[Path, Outcome]]:
+def _check_in_pool(linter: Linter, names: list[str], jobs: int) -> Iterable[tuple[str, Outcome]]:
     """Chunks keep a project's files together, so each worker parses a shared module once.
 
     A worker that dies (a crash in native code) costs the chunks it and the others had not
     finished: their files are reported as errors instead of waiting for them forever.
     """
-    size = max(8, len(paths) // (jobs * 4))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = max(8, len(names) // (jobs * 4))
+    chunks = [names[i : i + size] for i in range(0, len(names), size)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start, initargs=(linter,)) as pool:
+    initargs = (linter.settings, linter.root, linter.options)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start, initargs=initargs) as pool:
         futures = {pool.submit(_worker_check, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             try:
                 outcomes = future.result()
             except BrokenProcessPool:
-                outcomes = [(path, _lost(path)) for path in futures[future]]
+                outcomes = [(name, _lost(name)) for name in futures[future]]
             yield from outcomes
 
 
-def _lost(path: Path) -> Outcome:
-    return None, frozenset(), 0, f"{path}: not checked: a worker process died (run with -j 1 to find the file)"
+def _lost(name: str) -> Outcome:
+    return None, frozenset(), 0, f"{name}: not checked: a worker process died (run with -j 1 to find the file)"

@@ -6,7 +6,6 @@ naming the file, the dotted key and its line.
 
 from __future__ import annotations
 
-import difflib
 import json
 import keyword
 import os
@@ -16,8 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-
-import pathspec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -277,6 +274,8 @@ def _check_dotted_name(item: str, ctx: _Ctx) -> None:
 
 
 def _check_glob(item: str, ctx: _Ctx) -> None:
+    import pathspec
+
     try:
         pathspec.GitIgnoreSpec.from_lines([item])
     except ValueError:
@@ -505,6 +504,8 @@ def _unknown_key(key: str) -> str:
     valid = list(KEYS)
     suggestion = key.replace("_", "-") if key.replace("_", "-") in KEYS else None
     if suggestion is None:
+        import difflib
+
         close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
         suggestion = close[0] if close else None
     hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
@@ -514,7 +515,6 @@ def _unknown_key(key: str) -> str:
 def _parse_file(path: Path, ctx: _Ctx) -> dict[str, Any]:
     text, document = _read_toml(path)
     table, prefix = _config_table(path, text, document)
-    lines = key_lines(text)
     values: dict[str, Any] = {}
     for key, raw in table.items():
         try:
@@ -523,7 +523,7 @@ def _parse_file(path: Path, ctx: _Ctx) -> dict[str, Any]:
             values[_field_name(key)] = KEYS[key](raw, ctx)
         except _Invalid as error:
             full = (*prefix, key, *error.subkey)
-            line = _line_of(lines, full, len(prefix))
+            line = _line_of(key_lines(text), full, len(prefix))
             raise ConfigError(_display(path), error.problem, key=_dotted(full), line=line) from None
     return values
 

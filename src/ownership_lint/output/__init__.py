@@ -6,8 +6,10 @@ exactly what ruff 0.17 writes for the same diagnostics (terminal colour included
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import import_module
 from pathlib import Path, PurePath
 
 from ownership_lint.diagnostics import Applicability, Diagnostic
@@ -116,6 +118,7 @@ def registered_rule_infos() -> dict[str, RuleInfo]:
     }
 
 
+@lru_cache(maxsize=1024)
 def display_path(filename: str, cwd: Path) -> str:
     """The path relative to ``cwd`` when it lies under it, else unchanged (ruff's rule)."""
     try:
@@ -146,31 +149,36 @@ def render(format_name: str, diagnostics: Sequence[Diagnostic], ctx: RenderConte
     return renderer(diagnostics, ctx)
 
 
-from ownership_lint.output import (  # noqa: E402
-    concise,
-    full,
-    github,
-    gitlab,
-    grouped,
-    json_format,
-    json_lines,
-    junit,
-    pylint,
-    sarif,
-)
+class _Formats(Mapping[str, Renderer]):
+    """Format name -> renderer; a format's module is imported when its renderer is asked for."""
 
-FORMATS: dict[str, Renderer] = {
-    "concise": concise.render,
-    "full": full.render,
-    "json": json_format.render,
-    "json-lines": json_lines.render,
-    "github": github.render,
-    "gitlab": gitlab.render,
-    "sarif": sarif.render,
-    "junit": junit.render,
-    "pylint": pylint.render,
-    "grouped": grouped.render,
-}
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        self._modules = dict(modules)
+
+    def __getitem__(self, name: str) -> Renderer:
+        return import_module(f"{__name__}.{self._modules[name]}").render
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+FORMATS: Mapping[str, Renderer] = _Formats(
+    {
+        "concise": "concise",
+        "full": "full",
+        "json": "json_format",
+        "json-lines": "json_lines",
+        "github": "github",
+        "gitlab": "gitlab",
+        "sarif": "sarif",
+        "junit": "junit",
+        "pylint": "pylint",
+        "grouped": "grouped",
+    }
+)
 
 __all__ = [
     "FORMATS",

@@ -1,4 +1,5 @@
-"""ruff's ``full`` format: header, source excerpt with carets, fix title, optional fix diff.
+"""ruff's ``full`` format: header, source excerpt with carets, fix title, optional fix diff
+(``fix_diff``).
 
 The excerpt follows ruff 0.17 (annotate-snippets): two lines of context either side with blank
 edge lines dropped, tabs shown as four spaces, wide characters counted twice, multi-line ranges
@@ -7,14 +8,14 @@ drawn with ``/``, ``|`` and ``|_^``, lines wider than the 140-column window cut 
 
 from __future__ import annotations
 
-import difflib
-import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, groupby
 
-from ownership_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
+from ownership_lint.diagnostics import Applicability, Diagnostic, Fix, Location
 from ownership_lint.output import (
     SYNTAX_ERROR_NAME,
     RenderContext,
@@ -23,6 +24,7 @@ from ownership_lint.output import (
     paint,
     sorted_diagnostics,
 )
+from ownership_lint.source import split_lines
 
 Style = tuple[str, ...]
 
@@ -32,17 +34,10 @@ PRIMARY: Style = ("1", "91")
 HELP: Style = ("1", "96")
 NOTE: Style = ("1", "33")
 EMPHASIS: Style = ("1",)
-DELETION: Style = ("31",)
-DELETION_SIGN: Style = ("1", "31")
-INSERTION: Style = ("32",)
-INSERTION_SIGN: Style = ("1", "32")
 
 CONTEXT_LINES = 2
 TERM_WIDTH = 140
 ELLIPSIS = "…"
-FIX_CONTEXT = 1
-DIFF_WINDOW = 3
-MERGE_WINDOW = 2
 APPLICABILITY_NOTES = {
     Applicability.UNSAFE: "This is an unsafe fix and may change runtime behavior",
     Applicability.DISPLAY_ONLY: (
@@ -50,8 +45,6 @@ APPLICABILITY_NOTES = {
         "It requires manual review and cannot be applied automatically"
     ),
 }
-_TERMINATOR = re.compile(r"\r\n|\r|\n")
-_WORD = re.compile(r"\s+|\S+")
 _REPLACEMENTS = {
     **{chr(code): chr(0x2400 + code) for code in range(0x20) if code != 0x09},
     "\t": "    ",
@@ -59,7 +52,7 @@ _REPLACEMENTS = {
     "\u200d": "",
     **{chr(code): "�" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
 }
-_NONPRINTING = {"\x07": "␇", "\x08": "␈", "\x1b": "␛", "\x7f": "␡"}
+_REPLACEMENT_TABLE = str.maketrans(_REPLACEMENTS)
 
 
 def render(diagnostics: Sequence[Diagnostic], ctx: RenderContext) -> str:
@@ -77,6 +70,9 @@ def render_diagnostic(diag: Diagnostic, ctx: RenderContext) -> str:
 def _fix_section(diag: Diagnostic, source: str | None, ctx: RenderContext) -> str:
     if not ctx.show_fix_diff or diag.fix is None or source is None:
         return ""
+    # Only this option shows fix diffs: their module is loaded for it alone.
+    from ownership_lint.output.fix_diff import render_fix_diff
+
     diff = render_fix_diff(diag.fix, source, color=ctx.color)
     return diff + _applicability_note(diag.fix, ctx.color)
 
@@ -116,15 +112,13 @@ class _Line:
         return self.end + self.eol
 
 
-class _Source:
+class LineIndex:
     """Lines and offsets like ruff's line index (a final empty line after a trailing newline)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = _split_lines(text)
-        self.starts = [line.start for line in self.lines]
-        if not self.lines or self.lines[-1].eol:
-            self.starts.append(len(text))
+        self.lines = _Lines(text)
+        self.starts = self.lines.starts if not self.lines or self.lines[-1].eol else self.lines.starts[:-1]
 
     @property
     def row_count(self) -> int:
@@ -149,15 +143,31 @@ class _Source:
         return self.lines[row - 1].stop if row <= len(self.lines) else len(self.text)
 
 
-def _split_lines(text: str) -> list[_Line]:
-    lines, start = [], 0
-    for match in _TERMINATOR.finditer(text):
-        end = match.start()
-        lines.append(_Line(len(lines) + 1, text[start:end], start, end, match.end() - end))
-        start = match.end()
-    if start < len(text):
-        lines.append(_Line(len(lines) + 1, text[start:], start, len(text), 0))
-    return lines
+@lru_cache(maxsize=8)
+def _source(text: str) -> LineIndex:
+    """The line index of a file's text, built once for all of its diagnostics."""
+    return LineIndex(text)
+
+
+class _Lines(Sequence[_Line]):
+    """The lines of a text (ended by ``\r\n``, ``\r`` or ``\n``), each made a ``_Line``
+    only when asked for: a diagnostic shows a handful of its file's lines."""
+
+    def __init__(self, text: str) -> None:
+        self._raw = split_lines(text)
+        self.starts = [0, *accumulate(map(len, self._raw))]  # and the end of the text
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._raw)))]
+        raw = self._raw[index]
+        number = index + 1 if index >= 0 else len(self._raw) + index + 1
+        text = raw.rstrip("\r\n")  # one line ends in one terminator
+        start = self.starts[number - 1]
+        return _Line(number, text, start, start + len(text), len(raw) - len(text))
 
 
 def _char_width(char: str) -> int:
@@ -171,11 +181,13 @@ def _char_width(char: str) -> int:
 
 
 def _width(text: str) -> int:
+    if text.isascii():  # every ASCII character is one column wide, but a tab
+        return len(text) + 3 * text.count("\t")
     return sum(_char_width(char) for char in text)
 
 
 def _normalize(text: str) -> str:
-    return "".join(_REPLACEMENTS.get(char, char) for char in text)
+    return text.translate(_REPLACEMENT_TABLE)
 
 
 # -- excerpt --------------------------------------------------------------------------------
@@ -206,7 +218,7 @@ def _excerpt(diag: Diagnostic, source: str | None, ctx: RenderContext) -> list[s
     if source is None:
         arrow = paint("--> ", *LINE_NO, enabled=ctx.color)
         return [f"{arrow}{path}:{diag.location.row}:{diag.location.column}"]
-    src = _Source(source)
+    src = _source(source)
     start = src.offset(diag.location)
     end = max(src.offset(diag.end_location), start)
     lines = _snippet_lines(src, start, end)
@@ -220,23 +232,23 @@ def _excerpt(diag: Diagnostic, source: str | None, ctx: RenderContext) -> list[s
     ]
 
 
-def _snippet_lines(src: _Source, start: int, end: int) -> list[_Line]:
+def _snippet_lines(src: LineIndex, start: int, end: int) -> list[_Line]:
     first, last = src.row_of(start), src.row_of(end)
     if src.text[start:end].endswith(("\n", "\r")):
         last = max(last - 1, first)
     first, last = _context_before(src, first), _context_after(src, last)
-    lines = [line for line in src.lines if first <= line.number <= last]
+    lines = src.lines[first - 1 : last]  # line n is lines[n - 1]
     return lines or [_Line(first, "", len(src.text), len(src.text), 0)]
 
 
-def _context_before(src: _Source, row: int) -> int:
+def _context_before(src: LineIndex, row: int) -> int:
     line = max(row - CONTEXT_LINES, 1)
     while line < row and not src.row_text(line).strip():
         line += 1
     return line
 
 
-def _context_after(src: _Source, row: int) -> int:
+def _context_after(src: LineIndex, row: int) -> int:
     line = min(row + CONTEXT_LINES, src.row_count)
     while line > row and not src.row_text(line).strip():
         line -= 1
@@ -278,34 +290,41 @@ def _end_caret(line: _Line, end: int) -> int:
 
 
 class _Buffer:
-    """Rows of styled cells, one character each (annotate-snippets' ``StyledBuffer``)."""
+    """Rows of styled cells, one character each (annotate-snippets' ``StyledBuffer``): per
+    row, its characters and their styles, in two lists written a slice at a time."""
 
     def __init__(self) -> None:
-        self.rows: list[list[tuple[str, Style]]] = []
+        self.rows: list[tuple[list[str], list[Style]]] = []
 
     def putc(self, row: int, col: int, char: str, style: Style = PLAIN) -> None:
-        while len(self.rows) <= row:
-            self.rows.append([])
-        cells = self.rows[row]
-        cells.extend([(" ", PLAIN)] * (col + 1 - len(cells)))
-        cells[col] = (char, style)
+        self.puts(row, col, char, style)
 
     def puts(self, row: int, col: int, text: str, style: Style = PLAIN) -> None:
-        for index, char in enumerate(text):
-            self.putc(row, col + index, char, style)
+        if not text:
+            return
+        while len(self.rows) <= row:
+            self.rows.append(([], []))
+        chars, styles = self.rows[row]
+        end = col + len(text)
+        if len(chars) < end:
+            chars.extend(" " * (end - len(chars)))
+            styles.extend([PLAIN] * (end - len(styles)))
+        chars[col:end] = text
+        styles[col:end] = [style] * len(text)
 
     def render(self, color: bool) -> list[str]:
-        return [_render_cells(cells, color) for cells in self.rows]
+        return [_render_cells(chars, styles, color) for chars, styles in self.rows]
 
 
-def _render_cells(cells: list[tuple[str, Style]], color: bool) -> str:
-    runs: list[tuple[Style, str]] = []
-    for char, style in cells:
-        if runs and runs[-1][0] == style:
-            runs[-1] = (style, runs[-1][1] + char)
-        else:
-            runs.append((style, char))
-    return "".join(paint(text, *style, enabled=color) for style, text in runs)
+def _render_cells(chars: list[str], styles: list[Style], color: bool) -> str:
+    if not color:
+        return "".join(chars)
+    runs, start = [], 0
+    for style, cells in groupby(styles):
+        width = sum(1 for _ in cells)
+        runs.append(paint("".join(chars[start : start + width]), *style, enabled=color))
+        start += width
+    return "".join(runs)
 
 
 class _Margin:
@@ -401,8 +420,11 @@ def _draw_mark(
         buffer.puts(row + 1, bar + 1, "_" * max(origin + mark.start - bar - 1, 0), PRIMARY)
     if mark.kind == "end":
         buffer.putc(row, bar, "|", PRIMARY)
-    for col in range(mark.start, mark.end):
-        buffer.putc(row + 1, max(origin + col, 0), "^", PRIMARY)
+    if origin + mark.start >= 0:
+        buffer.puts(row + 1, origin + mark.start, "^" * (mark.end - mark.start), PRIMARY)
+    else:
+        for col in range(mark.start, mark.end):
+            buffer.putc(row + 1, max(origin + col, 0), "^", PRIMARY)
     return mark.kind == "start"
 
 
@@ -429,6 +451,9 @@ def _draw_line(
 
 def _visible(text: str, left: int, right: int) -> tuple[str, int]:
     """The characters shown between display columns ``left`` and ``right``; the width skipped."""
+    if text.isascii() and "\t" not in text:  # one column per character
+        skipped = max(min(left, len(text)), 0)
+        return text[skipped : skipped + max(right - left, 0)], skipped
     skipped, index = 0, 0
     while index < len(text) and skipped < left:
         skipped += _char_width(text[index])
@@ -450,183 +475,3 @@ def _cut_width(chars: str) -> int:
         if taken >= 1:
             return count
     return 0
-
-
-# -- fix diff -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Change:
-    tag: str
-    number: int | None
-    segments: tuple[tuple[bool, str], ...]
-
-
-def render_fix_diff(fix: Fix, source: str, *, color: bool = False) -> str:
-    """The fix applied to the lines around it, as ruff prints it under ``help:``."""
-    src = _Source(source)
-    edits = sorted(fix.edits, key=lambda edit: (edit.location, edit.end_location))
-    if not edits:
-        return ""
-    first = max(src.row_of(src.offset(edits[0].location)) - DIFF_WINDOW, 1)
-    last = min(src.row_of(src.offset(edits[-1].end_location)) + DIFF_WINDOW, src.row_count)
-    low, high = src.row_start(first), src.row_stop(last)
-    fixed = _apply_edits(src, edits, low, high)
-    if fixed is None:
-        return ""
-    return _format_diff(_split_keep(source[low:high]), _split_keep(fixed), first - 1, color)
-
-
-def _apply_edits(src: _Source, edits: Sequence[Edit], low: int, high: int) -> str | None:
-    parts, cursor, applied = [], low, 0
-    for edit in edits:
-        start, end = src.offset(edit.location), src.offset(edit.end_location)
-        if low <= start and end <= high:
-            parts += [src.text[cursor:start], edit.content]
-            cursor, applied = end, applied + 1
-    return "".join(parts) + src.text[cursor:high] if applied else None
-
-
-def _split_keep(text: str) -> list[str]:
-    return [line for line in re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text) if line]
-
-
-def _format_diff(old: list[str], new: list[str], offset: int, color: bool) -> str:
-    groups = _grouped_opcodes(old, new)
-    largest = groups[-1][-1][4] + offset if groups else 0
-    width = len(str(largest)) if largest > 0 else 1
-    gutter = (
-        paint(" " * width, *LINE_NO, enabled=color)
-        + " "
-        + paint("|", *LINE_NO, enabled=color)
-        + "\n"
-    )
-    out = [gutter]
-    for index, group in enumerate(groups):
-        if index:
-            out.append("-" * 80 + "\n")
-        for opcode in group:
-            out += [
-                _format_change(change, width, color)
-                for change in _changes(opcode, old, new, offset)
-            ]
-    out.append(gutter)
-    return "".join(out)
-
-
-def _grouped_opcodes(old: list[str], new: list[str]) -> list[list[tuple[str, int, int, int, int]]]:
-    """``similar``'s ``grouped_ops(1)`` then ruff's merge of groups at most two lines apart."""
-    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    if not opcodes:
-        return []
-    opcodes = _trim_edges(opcodes)
-    groups, pending = [], []
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "equal" and i2 - i1 > 2 * FIX_CONTEXT + MERGE_WINDOW:
-            groups.append([*pending, ("equal", i1, i1 + FIX_CONTEXT, j1, j1 + FIX_CONTEXT)])
-            pending = [("equal", i2 - FIX_CONTEXT, i2, j2 - FIX_CONTEXT, j2)]
-        else:
-            pending.append((tag, i1, i2, j1, j2))
-    if any(opcode[0] != "equal" for opcode in pending):
-        groups.append(pending)
-    return [group for group in groups if any(opcode[0] != "equal" for opcode in group)]
-
-
-def _trim_edges(
-    opcodes: list[tuple[str, int, int, int, int]],
-) -> list[tuple[str, int, int, int, int]]:
-    opcodes = list(opcodes)
-    tag, i1, i2, j1, j2 = opcodes[0]
-    if tag == "equal":
-        cut = max(i2 - i1 - FIX_CONTEXT, 0)
-        opcodes[0] = (tag, i1 + cut, i2, j1 + cut, j2)
-    tag, i1, i2, j1, j2 = opcodes[-1]
-    if tag == "equal":
-        keep = min(i2 - i1, FIX_CONTEXT)
-        opcodes[-1] = (tag, i1, i1 + keep, j1, j1 + keep)
-    return opcodes
-
-
-def _changes(
-    opcode: tuple[str, int, int, int, int], old: list[str], new: list[str], offset: int
-) -> list[_Change]:
-    tag, i1, i2, j1, j2 = opcode
-    if tag == "equal":
-        return [
-            _Change("equal", j1 + k + 1 + offset, ((False, old[i1 + k]),)) for k in range(i2 - i1)
-        ]
-    old_segments, new_segments = _inline_segments(old[i1:i2], new[j1:j2])
-    deleted = [_Change("delete", None, segments) for segments in old_segments]
-    inserted = [
-        _Change("insert", j1 + k + 1 + offset, segments) for k, segments in enumerate(new_segments)
-    ]
-    return deleted + inserted
-
-
-def _inline_segments(old: list[str], new: list[str]) -> tuple[list[tuple], list[tuple]]:
-    """Per line, runs of (emphasised, text): the words a replacement changes are emphasised."""
-    plain = ([((False, line),) for line in old], [((False, line),) for line in new])
-    if not old or not new or 2 * min(len(old), len(new)) / (len(old) + len(new)) < 0.5:
-        return plain
-    old_words, new_words = _words(old), _words(new)
-    matcher = difflib.SequenceMatcher(
-        None, [word for _, word in old_words], [word for _, word in new_words], autojunk=False
-    )
-    if matcher.ratio() < 0.5:
-        return plain
-    old_flags, new_flags = [False] * len(old_words), [False] * len(new_words)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            old_flags[i1:i2] = [True] * (i2 - i1)
-            new_flags[j1:j2] = [True] * (j2 - j1)
-    return _segments(old, old_words, old_flags), _segments(new, new_words, new_flags)
-
-
-def _words(lines: list[str]) -> list[tuple[int, str]]:
-    return [
-        (index, word)
-        for index, line in enumerate(lines)
-        for word in _WORD.findall(line.rstrip("\r\n"))
-    ]
-
-
-def _segments(lines: list[str], words: list[tuple[int, str]], flags: list[bool]) -> list[tuple]:
-    """Each line as runs of equally emphasised words; the line terminator is never emphasised."""
-    runs: list[list[tuple[bool, str]]] = [[] for _ in lines]
-    for (index, word), flag in zip(words, flags, strict=True):
-        _append_run(runs[index], flag, word)
-    for index, line in enumerate(lines):
-        _append_run(runs[index], False, line[len(line.rstrip("\r\n")) :])
-    return [tuple(line_runs) for line_runs in runs]
-
-
-def _append_run(runs: list[tuple[bool, str]], flag: bool, text: str) -> None:
-    if not text:
-        return
-    if runs and runs[-1][0] == flag:
-        runs[-1] = (flag, runs[-1][1] + text)
-    else:
-        runs.append((flag, text))
-
-
-def _format_change(change: _Change, width: int, color: bool) -> str:
-    sign, sign_style, style = {
-        "equal": ("|", LINE_NO, PLAIN),
-        "delete": ("-", DELETION_SIGN, DELETION),
-        "insert": ("+", INSERTION_SIGN, INSERTION),
-    }[change.tag]
-    number = " " * width if change.number is None else f"{change.number:<{width}}"
-    out = paint(number, *LINE_NO, enabled=color) + " " + paint(sign, *sign_style, enabled=color)
-    separated = False
-    for emphasised, value in change.segments:
-        if not separated and value.rstrip("\r\n"):
-            out += " "
-            separated = True
-        styled = paint(_show_nonprinting(value), *style, enabled=color)
-        out += paint(styled, *EMPHASIS, enabled=color) if emphasised else styled
-    text = "".join(value for _, value in change.segments)
-    return out if text.endswith(("\n", "\r")) else out + "\n"
-
-
-def _show_nonprinting(text: str) -> str:
-    return "".join(_NONPRINTING.get(char, char) for char in text)
