@@ -321,3 +321,51 @@ def test_the_version_is_the_installed_one_without_reading_metadata():
     import ownership_lint
 
     assert ownership_lint.__version__ == version("ownership-lint")
+
+
+def _projects(tmp_path: Path, sizes: dict[str, int]) -> list[str]:
+    names = []
+    for project, count in sizes.items():
+        (tmp_path / project).mkdir()
+        (tmp_path / project / "pyproject.toml").write_text("")
+        for number in range(count):
+            path = tmp_path / project / f"module_{number:03}.py"
+            path.write_text("x = 1\n")
+            names.append(str(path.resolve()))
+    return names
+
+
+def test_pool_chunks_keep_projects_whole_and_split_only_a_large_one(tmp_path: Path):
+    names = _projects(tmp_path, {"a": 40, "b": 30, "c": 300, "d": 50})
+    linter = Linter(Settings(project_root=tmp_path), None, RunOptions(use_cache=False))
+    chunks = scheduler._chunks(linter, names, jobs=2)
+    assert [name for chunk in chunks for name in chunk] == names  # every file once, in order
+    roots = [{linter.root_of(name) for name in chunk} for chunk in chunks]
+    split = {root for a, b in zip(roots, roots[1:]) for root in a & b}
+    assert split == {str((tmp_path / "c").resolve())}  # only the project far above the chunk size
+    assert len(chunks) >= 4  # enough to keep two workers busy to the end
+
+
+def test_a_serial_run_lets_go_of_each_project_once_its_files_are_checked(tmp_path: Path, monkeypatch):
+    names = _projects(tmp_path, {"a": 2, "b": 2})
+    for name in names:
+        Path(name).write_text("from fastapi import APIRouter\nrouter = APIRouter()\n")
+    linter = Linter(Settings(project_root=tmp_path), None, RunOptions(use_cache=False, jobs=1))
+    released = []
+    monkeypatch.setattr(
+        "ownership_lint.engine.Project.release_analysis", lambda project: released.append(project.root.name)
+    )
+    outcomes = dict(scheduler._check_all(linter, names))
+    assert set(outcomes) == set(names)
+    assert released == ["a"]  # "b" is still the current project when the run ends
+
+
+def test_only_processes_that_end_with_the_run_freeze_what_survives_a_file(app: Path):
+    assert scheduler.freeze_after_each_file is False  # in-process callers keep a normal collector
+    probe = (
+        "import sys; from ownership_lint import cli, scheduler;"
+        "sys.argv = ['ownership-lint', 'check', '--no-cache', '-q', '--exit-zero', sys.argv[1]];"
+        "code = cli.main(); print(scheduler.freeze_after_each_file)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(app)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"

@@ -458,6 +458,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A run is short and builds many small trees that form no cycles: collecting them in
     # the youngest generation only wastes time (about a tenth of a cold run).
     gc.set_threshold(100_000, 50, 100)
+    if argv is None:
+        from . import scheduler
+
+        scheduler.freeze_after_each_file = True
     code = _main(argv)
     if argv is None:
         # The interpreter's exit would end with a full collection over everything the run

@@ -143,6 +143,10 @@ class Project:
     def index(self) -> ProjectIndex:
         return self.analysis.index
 
+    def release_analysis(self) -> None:
+        """Let go of the parsed modules and facts once the project's files are checked."""
+        self._analysis = None
+
     def use_source(self, path: Path, text: str) -> None:
         """Analyse ``path`` as ``text``; facts derived from its old text are dropped."""
         if self.index.set_source(path, text):

@@ -11,6 +11,7 @@ answered from the cache cannot afford a ``Path`` object per file and step.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterable
@@ -33,6 +34,12 @@ from .source import SourceError, decode_source
 
 # Below this many files to read and check, starting workers costs more than it saves.
 POOL_THRESHOLD = 48
+
+# Whether to move what survives each file's check (the project index, parsed modules, memoised
+# facts) out of the collector's reach: otherwise every collection walks all of it again, about
+# a tenth of a cold run. Only for processes that end with the run (workers, the command line):
+# cyclic garbage among frozen objects is never collected.
+freeze_after_each_file = False
 
 # (the result, None for a file without findings or changes; the modules its analysis
 # consulted; the byte scans it relied on; the error that stopped its check)
@@ -195,10 +202,21 @@ def _slim(result: FileResult) -> FileResult | None:
 def _check_all(linter: Linter, names: list[str]) -> Iterable[tuple[str, Outcome]]:
     jobs = linter.options.jobs or os.cpu_count() or 1
     if jobs < 2 or len(names) < POOL_THRESHOLD:
-        for name in names:
-            yield name, _read_and_check(linter, name)
+        yield from _check_serially(linter, names)
         return
     yield from _check_in_pool(linter, names, jobs)
+
+
+def _check_serially(linter: Linter, names: list[str]) -> Iterable[tuple[str, Outcome]]:
+    """Project by project (``names`` keeps a project's files together); a project's parsed
+    modules are let go once its files are done, so memory does not grow with the run."""
+    current = None
+    for name in names:
+        root = linter.root_of(name)
+        if root != current and current is not None:
+            linter.project_at(current).release_analysis()
+        current = root
+        yield name, _read_and_check(linter, name)
 
 
 def _read_and_check(linter: Linter, name: str) -> Outcome:
@@ -210,7 +228,10 @@ def _read_and_check(linter: Linter, name: str) -> Outcome:
         return None, frozenset(), 0, f"{path}: {error.strerror or error}"
     if not linter.is_relevant(data):
         return _CLEAN
-    return _check_one(linter, path, data)
+    outcome = _check_one(linter, path, data)
+    if freeze_after_each_file:
+        gc.freeze()
+    return outcome
 
 
 def _check_one(linter: Linter, path: Path, data: bytes) -> Outcome:
@@ -249,12 +270,16 @@ _WORKER: dict[str, Linter] = {}
 
 
 def _worker_start(settings: Settings, root: Path | None, options: RunOptions) -> None:
+    global freeze_after_each_file
+    freeze_after_each_file = True
     _WORKER["linter"] = Linter(settings, root, options)
 
 
 def _worker_check(names: list[str]) -> list[tuple[str, Outcome]]:
     linter = _WORKER["linter"]
-    return [(name, _read_and_check(linter, name)) for name in names]
+    outcomes = list(_check_serially(linter, names))
+    linter.project_at(linter.root_of(names[-1])).release_analysis()
+    return outcomes
 
 
 def _check_in_pool(linter: Linter, names: list[str], jobs: int) -> Iterable[tuple[str, Outcome]]:
@@ -267,8 +292,7 @@ def _check_in_pool(linter: Linter, names: list[str], jobs: int) -> Iterable[tupl
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    size = max(8, len(names) // (jobs * 4))
-    chunks = [names[i : i + size] for i in range(0, len(names), size)]
+    chunks = _chunks(linter, names, jobs)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     initargs = (linter.settings, linter.root, linter.options)
@@ -280,6 +304,26 @@ def _check_in_pool(linter: Linter, names: list[str], jobs: int) -> Iterable[tupl
             except BrokenProcessPool:
                 outcomes = [(name, _lost(name)) for name in futures[future]]
             yield from outcomes
+
+
+def _chunks(linter: Linter, names: list[str], jobs: int) -> list[list[str]]:
+    """Runs of whole projects of about ``len(names) / (8 * jobs)`` files: small enough to keep
+    every worker busy to the end, whole so that a worker parses a project's shared modules
+    once. A project larger than twice that is split."""
+    target = max(8, len(names) // (jobs * 8))
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    current_root = None
+    for name in names:
+        root = linter.root_of(name)
+        if len(current) >= target and (root != current_root or len(current) >= 2 * target):
+            chunks.append(current)
+            current = []
+        current.append(name)
+        current_root = root
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _lost(name: str) -> Outcome:
