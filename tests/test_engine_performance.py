@@ -369,3 +369,20 @@ def test_only_processes_that_end_with_the_run_freeze_what_survives_a_file(app: P
     )
     out = subprocess.run([sys.executable, "-c", probe, str(app)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_a_cold_run_reads_each_file_once(app: Path, monkeypatch):
+    from collections import Counter
+
+    reads: Counter[str] = Counter()
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        reads[str(path)] += 1
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert run(app, use_cache=False, jobs=1)  # the prefilter, the check and the index share the bytes
+    python_files = {str(p.resolve()) for p in app.rglob("*.py")}
+    assert python_files <= set(reads)
+    assert {name: count for name, count in reads.items() if count > 1} == {}

@@ -119,6 +119,7 @@ class Project:
         self.names = names if names is not None else project_file_names(str(root), settings)
         self._prefix = str(root) if str(root).endswith(os.sep) else str(root) + os.sep
         self._analysis: Analysis | None = None
+        self._bytes: dict[str, bytes] = {}
 
     @property
     def files(self) -> list[Path]:
@@ -132,7 +133,7 @@ class Project:
             from .analysis.context import Analysis
             from .analysis.project import ProjectIndex
 
-            self._analysis = Analysis(ProjectIndex(self.root, self.files), self.settings)
+            self._analysis = Analysis(ProjectIndex(self.root, self.files, self.read_path), self.settings)
         return self._analysis
 
     @analysis.setter
@@ -143,9 +144,21 @@ class Project:
     def index(self) -> ProjectIndex:
         return self.analysis.index
 
+    def read(self, name: str) -> bytes:
+        """The bytes of the project's file ``name``, read once for the check, the prefilter
+        and the index's byte scans; kept until ``release_analysis``."""
+        data = self._bytes.get(name)
+        if data is None:
+            data = self._bytes[name] = Path(name).read_bytes()
+        return data
+
+    def read_path(self, path: Path) -> bytes:
+        return self.read(os.fspath(path))
+
     def release_analysis(self) -> None:
-        """Let go of the parsed modules and facts once the project's files are checked."""
+        """Let go of the parsed modules, facts and bytes once the project's files are checked."""
         self._analysis = None
+        self._bytes = {}
 
     def use_source(self, path: Path, text: str) -> None:
         """Analyse ``path`` as ``text``; facts derived from its old text are dropped."""

@@ -220,10 +220,11 @@ def _check_serially(linter: Linter, names: list[str]) -> Iterable[tuple[str, Out
 
 
 def _read_and_check(linter: Linter, name: str) -> Outcome:
-    """Read the file once: the prefilter scans those bytes and the check decodes them."""
+    """Read the file once: the prefilter scans those bytes, the check decodes them and the
+    project index reuses them."""
     path = Path(name)
     try:
-        data = path.read_bytes()
+        data = linter.project_at(linter.root_of(name)).read(name)
     except OSError as error:
         return None, frozenset(), 0, f"{path}: {error.strerror or error}"
     if not linter.is_relevant(data):

@@ -10,11 +10,11 @@ from __future__ import annotations
 import ast
 import builtins
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..source import NestingError, SourceError, parse_module, read_source
+from ..source import NestingError, SourceError, decode_source, parse_module
 from .walk import walk_with_parents
 
 _MAX_RESOLVE_DEPTH = 12
@@ -266,8 +266,12 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
 class ProjectIndex:
     """Every Python module of the project by dotted name, parsed on first use."""
 
-    def __init__(self, root: Path, files: Iterable[Path]) -> None:
+    def __init__(
+        self, root: Path, files: Iterable[Path], read: Callable[[Path], bytes] = Path.read_bytes
+    ) -> None:
+        """``read`` gives a file's bytes (the caller may have read them already)."""
         self.root = root
+        self._read = read
         self._paths: dict[str, Path] = {}
         self._packages: set[str] = set()
         self._by_path: dict[Path, str] = {}
@@ -341,7 +345,7 @@ class ProjectIndex:
         text = self._overrides.get(path)
         try:
             if text is None:
-                text = read_source(path).text
+                text = self._source_text(path)
             tree = parse_module(text, str(path))
         except (SyntaxError, NestingError) as error:
             self._errors[name] = error
@@ -355,6 +359,13 @@ class ProjectIndex:
         except SourceError:
             return None
         return Module(name=name, path=path, text=text, tree=tree, is_package=name in self._packages)
+
+    def _source_text(self, path: Path) -> str:
+        try:
+            data = self._read(path)
+        except OSError as error:
+            raise SourceError(f"{path}: {error.strerror or error}") from None
+        return decode_source(path, data).text
 
     def parse_error(self, path: Path) -> SyntaxError | NestingError | None:
         name = self._by_path.get(path)
@@ -511,7 +522,7 @@ class ProjectIndex:
                 hit = needle.decode() in text
             else:
                 try:
-                    hit = needle in path.read_bytes()
+                    hit = needle in self._read(path)
                 except OSError:
                     hit = False
             if hit:
@@ -540,7 +551,7 @@ class ProjectIndex:
     def _bytes(self, path: Path) -> bytes:
         text = self._overrides.get(path)
         try:
-            return text.encode("utf-8", "surrogateescape") if text is not None else path.read_bytes()
+            return text.encode("utf-8", "surrogateescape") if text is not None else self._read(path)
         except OSError:
             return b""
 
