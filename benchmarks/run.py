@@ -89,7 +89,9 @@ def clear_caches(root: Path) -> None:
 
 def bench_size(work: Path, size: int, repeat: int, flake8_defaults: bool) -> list[tuple[str, float, float, int]]:
     root, lines = corpus(work, size)
-    lint = [sys.executable, "-m", "ownership_lint", "check", "--exit-zero", "-q", "--statistics"]
+    # The installed command, printing its default (full) output like the ruff run below.
+    command = tool("ownership-lint")
+    lint = [*([command] if command else [sys.executable, "-m", "ownership_lint"]), "check", "--exit-zero", "-q"]
     rows = []
 
     def row(label: str, command: list[str], cwd: Path = root, runs: int = repeat) -> None:
