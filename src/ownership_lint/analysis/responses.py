@@ -42,7 +42,7 @@ from .models import OwnedModel
 from .names import HTTP_EXCEPTION, STATUS_MODULES
 from .ownership import Trust
 from .project import ClassSymbol, External, FunctionSymbol, Module, Symbol
-from .raises import _STATUS_NAME, _http_status, own_nodes, status_argument
+from .raises import _HTTP_STATUS, own_nodes, status_argument, status_value
 from .routes import path_parameters
 from .statements import (
     LineIndex,
@@ -153,26 +153,14 @@ def is_http_exception(ctx: ModuleContext, expr: ast.expr | None) -> bool:
 
 
 def read_status(ctx: ModuleContext, expr: ast.expr | None) -> int | None:
-    """``raises.status_value`` with the context's resolution cache."""
-    if expr is None:
-        return None
-    if isinstance(expr, ast.Constant) and type(expr.value) is int:
-        return expr.value
-    if isinstance(expr, ast.Attribute):
-        base = qualname(ctx, expr.value)
-        if base in STATUS_MODULES:
-            match = _STATUS_NAME.match(expr.attr)
-            return int(match.group(1)) if match else None
-        if base == _HTTP_STATUS:
-            return _http_status(expr.attr)
-    return None
+    """``raises.status_value`` in the context's module."""
+    return status_value(ctx.index, ctx.module, expr)
 
 
 # ---------------------------------------------------------------------------------------------
 # Statuses
 
 
-_HTTP_STATUS = "http.HTTPStatus"
 # Names that exist under every supported Python/Starlette version.
 _STATUS_MODULE_NAMES = {422: "HTTP_422_UNPROCESSABLE_ENTITY"}
 _HTTP_STATUS_NAMES = {422: "UNPROCESSABLE_ENTITY"}
