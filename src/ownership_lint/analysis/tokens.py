@@ -19,6 +19,7 @@ from .context import Analysis, ModuleContext, RouteModel
 from .project import FunctionSymbol, Module, ValueSymbol
 from .raises import assigned_values, own_nodes, walk_local
 from .statements import own_statements
+from .walk import child_nodes
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 TRY_STATEMENTS: tuple[type, ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
@@ -132,7 +133,7 @@ def _jwt_calls(ctx: ModuleContext) -> Iterator[tuple[JwtCall, Function | None]]:
             if found is not None:
                 yield found, function
         inner = node if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef else function
-        children = _child_nodes(node)
+        children = child_nodes(node)
         if children:
             children.reverse()
             stack.extend((child, inner) for child in children)
@@ -142,27 +143,6 @@ def _root_name(expr: ast.expr) -> str | None:
     while isinstance(expr, ast.Attribute):
         expr = expr.value
     return expr.id if isinstance(expr, ast.Name) else None
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "kind", "type_comment"})  # never hold a call
-
-
-def _child_nodes(node: ast.AST) -> list[ast.AST]:
-    """``list(ast.iter_child_nodes(node))`` without its generators, leaving out the nodes that
-    cannot contain a call (expression contexts, operators)."""
-    kind = type(node)
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
-    children: list[ast.AST] = []
-    for name in fields:
-        value = getattr(node, name, None)
-        if isinstance(value, ast.AST):
-            children.append(value)
-        elif isinstance(value, list):
-            children.extend(item for item in value if isinstance(item, ast.AST))
-    return children
 
 
 def decode_calls(ctx: ModuleContext, function: Function, module: Module | None = None) -> Iterator[JwtCall]:
