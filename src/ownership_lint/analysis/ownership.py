@@ -290,21 +290,22 @@ class FunctionData:
 
     # Lookups
 
-    def lookups(self, chains: list[QueryChain], *, through_helpers: bool = True) -> list[Lookup]:
-        if chains is not self._chains:
-            return self._lookups(chains, through_helpers)
+    def lookups(self, *, through_helpers: bool = True) -> list[Lookup]:
+        """Objects the function loads by id: direct lookups, single-row fetches of its query
+        chains and (``through_helpers``) project helpers that return one unchecked. Computed
+        once per flag: several rules ask."""
         if through_helpers not in self._own_lookups:
-            self._own_lookups[through_helpers] = self._lookups(chains, through_helpers)
+            self._own_lookups[through_helpers] = self._lookups(through_helpers)
         return self._own_lookups[through_helpers]
 
-    def _lookups(self, chains: list[QueryChain], through_helpers: bool) -> list[Lookup]:
+    def _lookups(self, through_helpers: bool) -> list[Lookup]:
         found = []
         for access in self.queries.accesses(self.module, self.function):
             if access.kind == "get" and isinstance(access.node.func, ast.Attribute):
                 if self._is_query_get(access.node):
                     continue
                 found.append(self._lookup(access.node, access.model, access.node.args[0], False))
-        for chain in chains:
+        for chain in self.chains():
             if chain.fetch is not None:
                 found.append(self._lookup(chain.fetch, chain.model, chain.model_expr, bool(chain.filters)))
         if through_helpers:
@@ -329,7 +330,7 @@ class FunctionData:
     def unchecked_returned_lookup(self) -> Lookup | None:
         """The unfiltered lookup this function returns without comparing its owner."""
         any_value = lambda e: not isinstance(e, ast.Constant)  # noqa: E731
-        for lookup in self.lookups(self.chains(), through_helpers=False):
+        for lookup in self.lookups(through_helpers=False):
             if lookup.filtered or self.object_checked(lookup, any_value):
                 continue
             if self._returns(lookup):

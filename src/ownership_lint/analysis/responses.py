@@ -1083,7 +1083,7 @@ def returned_owned_models(ctx: ModuleContext, route: RouteModel) -> list[Returne
     singles: dict[str, OwnedModel] = {}
     data = route.data
     direct: dict[int, OwnedModel] = {}
-    for lookup in data.lookups(data.chains()):
+    for lookup in data.lookups():
         direct[id(lookup.call)] = lookup.model
         if lookup.variable is not None:
             singles[lookup.variable] = lookup.model

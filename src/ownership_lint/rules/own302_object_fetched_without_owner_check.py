@@ -87,7 +87,7 @@ class ObjectFetchedWithoutOwnerCheck(Rule):
         for route in ctx.routes:
             if route.is_admin:
                 continue
-            for lookup in route.data.lookups(route.data.chains()):
+            for lookup in route.data.lookups():
                 if _isolated(route, lookup):
                     continue
                 model = ast.unparse(lookup.model_expr)
