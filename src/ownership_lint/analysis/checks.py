@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
+from .values import value_class
 from .walk import walk
 
 Operand = Callable[[ast.expr], bool]
 _CONVERSIONS = frozenset({"str", "int", "UUID", "uuid.UUID"})
 
 
-@dataclass(frozen=True)
+@value_class
 class OwnerCheck:
     statement: ast.If
     rejects: bool

@@ -24,6 +24,7 @@ from .ownership import FunctionData, Trust
 from .project import FunctionSymbol, Module, ProjectIndex
 from .queries import DataAccess, Queries, is_session_write
 from .routes import Route, Routers, path_parameters
+from .values import value_class
 from .walk import walk
 
 
@@ -73,7 +74,7 @@ class Analysis:
         return (id(function.module), id(function.node)) in self.route_callees
 
 
-@dataclass(frozen=True)
+@value_class
 class Identity:
     """The route parameter bound to an auth dependency and the value that identifies the user."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .names import ANNOTATED, DEPENDENCY_MARKERS, JWT_DECODE, SECURITY_SCHEMES
 from .project import (
@@ -17,12 +16,13 @@ from .project import (
     Symbol,
     ValueSymbol,
 )
+from .values import value_class
 from .walk import walk
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True)
+@value_class
 class Dependency:
     """One ``Depends(target)``; ``param`` is the parameter it fills, if any."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from .names import (
     SQLALCHEMY_DECLARATIVE_BASES,
@@ -11,11 +10,12 @@ from .names import (
     SQLMODEL_BASE,
 )
 from .project import ClassSymbol, External, ProjectIndex, Symbol, ValueSymbol
+from .values import value_class
 
 _MAX_DEPTH = 10
 
 
-@dataclass(frozen=True)
+@value_class
 class OwnedModel:
     cls: ClassSymbol
     owner_field: str

@@ -28,6 +28,7 @@ from .checks import (
 from .models import OwnedModel
 from .project import ClassSymbol, FunctionSymbol, Module
 from .queries import Queries
+from .values import value_class
 from .walk import walk
 
 FILTER_METHODS = frozenset({"where", "filter", "filter_by"})
@@ -53,7 +54,7 @@ class Trust(enum.Enum):
 TrustOf = Callable[[ast.expr, int], Trust]
 
 
-@dataclass(frozen=True)
+@value_class
 class OwnerFilter:
     value: ast.expr
     node: ast.AST  # the comparison or keyword that carries it

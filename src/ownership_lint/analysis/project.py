@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..source import NestingError, SourceError, decode_source, parse_module
+from .values import value_class
 from .walk import walk_with_parents
 
 _MAX_RESOLVE_DEPTH = 12
@@ -150,7 +151,7 @@ _BLOCK_FIELDS: dict[type, tuple[str, ...]] = {
 _CLAUSES = (ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))
 
 
-@dataclass(frozen=True)
+@value_class
 class _Walked:
     nodes: list[ast.AST]
     calls: list[ast.Call]
@@ -196,14 +197,14 @@ def _top_level_statements(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
 # Symbols: what a name in a module refers to.
 
 
-@dataclass(frozen=True)
+@value_class
 class External:
     """A name outside the project, by qualified name (``fastapi.Depends``)."""
 
     qualname: str
 
 
-@dataclass(frozen=True)
+@value_class
 class FunctionSymbol:
     module: Module
     node: ast.FunctionDef | ast.AsyncFunctionDef
@@ -213,7 +214,7 @@ class FunctionSymbol:
         return f"{self.module.name}.{self.node.name}"
 
 
-@dataclass(frozen=True)
+@value_class
 class ClassSymbol:
     module: Module
     node: ast.ClassDef
@@ -223,7 +224,7 @@ class ClassSymbol:
         return f"{self.module.name}.{self.node.name}"
 
 
-@dataclass(frozen=True)
+@value_class
 class ValueSymbol:
     """A module-level variable and the expression bound to it."""
 
@@ -236,7 +237,7 @@ class ValueSymbol:
         return f"{self.module.name}.{self.name}"
 
 
-@dataclass(frozen=True)
+@value_class
 class ModuleSymbol:
     module: Module
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .models import Models, OwnedModel
 from .names import DELETE_FUNCTIONS, SELECT_FUNCTIONS, UPDATE_FUNCTIONS
 from .project import Module, ProjectIndex
+from .values import value_class
 
 _CONSTRUCTORS = frozenset({"model_validate", "from_orm", "parse_obj", "model_construct"})
 _SESSION_WRITES = frozenset({"add", "add_all", "delete", "commit", "merge", "flush", "execute", "exec"})
 
 
-@dataclass(frozen=True)
+@value_class
 class DataAccess:
     node: ast.Call
     kind: str  # select, update, delete, query, get, create

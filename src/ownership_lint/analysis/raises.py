@@ -10,11 +10,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .names import HTTP_EXCEPTION, STATUS_MODULES
 from .project import Module, ProjectIndex, ValueSymbol
 from .statements import own_statements
+from .values import value_class
 from .walk import child_nodes
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -22,7 +22,7 @@ _STATUS_NAME = re.compile(r"HTTP_(\d{3})_")
 _HTTP_STATUS = "http.HTTPStatus"
 
 
-@dataclass(frozen=True)
+@value_class
 class RaisedException:
     """The ``HTTPException(...)`` call a raise throws, and the module that writes it.
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http import HTTPStatus
 from weakref import WeakKeyDictionary
 
@@ -53,6 +52,7 @@ from .statements import (
     walk_depths,
     walk_mentioning,
 )
+from .values import value_class
 from .walk import child_nodes, walk
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -169,7 +169,7 @@ RESPONSE_CLASSES = frozenset({"fastapi.Response", "starlette.responses.Response"
 REDIRECT_SUFFIX = "RedirectResponse"
 
 
-@dataclass(frozen=True)
+@value_class
 class StatusRaise:
     """``raise HTTPException(<status>, ...)`` written inline, with a resolvable status."""
 
@@ -243,7 +243,7 @@ OBJECT_OWNER = "object-owner"  # ``task.user_id != user_id`` (possibly with ``ta
 NOT_FOUND = "not-found"  # ``if task is None`` / ``if not task`` after a fetch
 
 
-@dataclass(frozen=True)
+@value_class
 class FailureBranch:
     kind: str
     statement: ast.If
@@ -1005,7 +1005,7 @@ _CONTAINERS = frozenset({"list", "List", "Sequence", "Iterable", "set", "Set", "
 _TRANSPARENT = frozenset({"Optional", "Union", "Annotated"})
 
 
-@dataclass(frozen=True)
+@value_class
 class TypeLeaf:
     node: ast.expr  # the leaf expression as written (``Task`` in ``List[Task]``)
     symbol: Symbol | None
@@ -1057,7 +1057,7 @@ def owned_table(ctx: ModuleContext, symbol: Symbol | None) -> OwnedModel | None:
     return ctx.analysis.models.owned(symbol)
 
 
-@dataclass(frozen=True)
+@value_class
 class ReturnedModel:
     node: ast.expr  # the returned expression
     model: OwnedModel
@@ -1239,7 +1239,7 @@ def local_name_of(ctx: ModuleContext, symbol: ClassSymbol) -> tuple[str | None, 
 # Request models
 
 
-@dataclass(frozen=True)
+@value_class
 class RequestModel:
     param: str
     annotation: ast.expr  # the parameter's annotation as written

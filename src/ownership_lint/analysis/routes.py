@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from .dependencies import Dependencies, Dependency, keyword_argument
 from .names import ROUTE_METHODS, ROUTER_CLASSES
 from .project import FunctionSymbol, Module, ModuleSymbol, ProjectIndex, ValueSymbol
+from .values import value_class
 from .walk import walk
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -20,7 +21,7 @@ def path_parameters(path: str) -> frozenset[str]:
     return frozenset(_PATH_PARAM.findall(path))
 
 
-@dataclass(frozen=True)
+@value_class
 class Mount:
     """One place a route is served: its full path and the router-level dependencies."""
 
@@ -28,7 +29,7 @@ class Mount:
     dependencies: tuple[Dependency, ...] = ()
 
 
-@dataclass(frozen=True)
+@value_class
 class Route:
     module: Module
     node: Function
@@ -49,7 +50,7 @@ class Route:
         return f"{'|'.join(self.methods)} {self.mounts[0].path}"
 
 
-@dataclass(frozen=True)
+@value_class
 class _Inclusion:
     parent: ValueSymbol | None
     prefix: str

@@ -12,13 +12,13 @@ from __future__ import annotations
 import ast
 import enum
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from .context import Analysis, ModuleContext, RouteModel
 from .project import FunctionSymbol, Module, ValueSymbol
 from .raises import assigned_values, own_nodes, walk_local
 from .statements import own_statements
+from .values import value_class
 from .walk import child_nodes
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -63,7 +63,7 @@ _POSITIONAL: dict[Operation, tuple[str, ...]] = {
 _KEYWORDS = {"token": ("token", "jwt"), "claims": ("claims", "payload")}
 
 
-@dataclass(frozen=True)
+@value_class
 class JwtCall:
     """A call into python-jose's or PyJWT's ``jwt`` API."""
 
@@ -290,7 +290,7 @@ def catches_any(ctx: ModuleContext, handler: ast.ExceptHandler, qualnames: froze
 # Where a statement runs
 
 
-@dataclass(frozen=True)
+@value_class
 class Placed:
     """A statement and the ``try`` statements whose body holds it, outermost first."""
 
@@ -339,7 +339,7 @@ def header_nodes(statement: ast.stmt) -> Iterator[ast.AST]:
 SUBJECT_CLAIMS = frozenset({"sub", "user_id", "uid", "username"})
 
 
-@dataclass(frozen=True)
+@value_class
 class ClaimRead:
     """``payload.get("sub")`` or ``payload["sub"]``."""
 
@@ -505,7 +505,7 @@ VERIFY_OPTIONS = {
 }
 
 
-@dataclass(frozen=True)
+@value_class
 class DisabledCheck:
     option: str  # a ``VERIFY_OPTIONS`` key, or ``verify`` (PyJWT 1.x)
     node: ast.AST  # where it is switched off
