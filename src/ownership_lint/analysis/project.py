@@ -274,13 +274,13 @@ class ProjectIndex:
         self.root = root
         self._read = read
         self._paths: dict[str, Path] = {}
+        self._by_last_part: dict[str, list[str]] = {}  # ``app.api.deps`` under ``deps``
         self._packages: set[str] = set()
         self._by_path: dict[Path, str] = {}
         for path in files:
             self._register(path)
         self._modules: dict[str, Module | None] = {}
         self._overrides: dict[Path, str] = {}
-        self._suffix_cache: dict[str, list[str]] = {}
         self._names: dict[object, tuple[Symbol | None, frozenset]] = {}
         self._resolved: dict[tuple[int, int], tuple[ast.expr, Symbol | None, frozenset]] = {}
         self._errors: dict[str, SyntaxError | NestingError] = {}
@@ -296,8 +296,11 @@ class ProjectIndex:
             name, is_package = module_name_for(path, self.root)
         except ValueError:
             name, is_package = path.stem, False
-        if name in self._paths and str(path).endswith(".pyi"):
-            return
+        if name in self._paths:
+            if str(path).endswith(".pyi"):
+                return
+        else:
+            self._by_last_part.setdefault(name.rpartition(".")[2], []).append(name)
         self._paths[name] = path
         self._by_path[path] = name
         if is_package:
@@ -417,9 +420,8 @@ class ProjectIndex:
         the longest package prefix with the importing module ``near`` wins, then the shortest."""
         if dotted in self._paths:
             return dotted
-        if dotted not in self._suffix_cache:
-            self._suffix_cache[dotted] = [n for n in self._paths if n.endswith("." + dotted)]
-        matches = self._suffix_cache[dotted]
+        suffix = "." + dotted
+        matches = [n for n in self._by_last_part.get(dotted.rpartition(".")[2], ()) if n.endswith(suffix)]
         if len(matches) < 2:
             return matches[0] if matches else None
         return min(matches, key=lambda name: (-_shared_prefix(name, near), len(name), name))
