@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
+import io
 import os
 import shutil
 import subprocess
@@ -68,9 +70,9 @@ def test_warm_run_answers_from_the_cache(app: Path, monkeypatch):
     calls = []
     original = Linter.process_recording
 
-    def spy(self, source):
+    def spy(self, source, *args):
         calls.append(source.path)
-        return original(self, source)
+        return original(self, source, *args)
 
     monkeypatch.setattr(Linter, "process_recording", spy)
     assert run(app) == cold
@@ -297,9 +299,9 @@ def test_the_pool_reads_and_prefilters_every_file_itself(app: Path, monkeypatch)
     read_here = []
     real_read = scheduler._read_and_check
 
-    def spy(linter, name):
+    def spy(linter, name, *args):
         read_here.append(name)
-        return real_read(linter, name)
+        return real_read(linter, name, *args)
 
     monkeypatch.setattr(scheduler, "_read_and_check", spy)
     assert run(app, use_cache=False, jobs=2) == serial
@@ -355,8 +357,8 @@ def test_a_serial_run_lets_go_of_each_project_once_its_files_are_checked(tmp_pat
     monkeypatch.setattr(
         "ownership_lint.engine.Project.release_analysis", lambda project: released.append(project.root.name)
     )
-    outcomes = dict(scheduler._check_all(linter, names))
-    assert set(outcomes) == set(names)
+    checked = [name for name, _outcome, _digest in scheduler._check_all(linter, names, digests=False)]
+    assert checked == names
     assert released == ["a"]  # "b" is still the current project when the run ends
 
 
@@ -375,14 +377,83 @@ def test_a_cold_run_reads_each_file_once(app: Path, monkeypatch):
     from collections import Counter
 
     reads: Counter[str] = Counter()
-    real_read_bytes = Path.read_bytes
+    real_open = builtins.open
 
-    def read_bytes(path: Path) -> bytes:
-        reads[str(path)] += 1
-        return real_read_bytes(path)
+    def counting_open(file, mode="r", *args, **kwargs):
+        if str(file).endswith(".py"):
+            reads[os.fspath(file)] += 1
+        return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(builtins, "open", counting_open)  # Path.read_bytes opens through io.open
+    monkeypatch.setattr(io, "open", counting_open)
     assert run(app, use_cache=False, jobs=1)  # the prefilter, the check and the index share the bytes
     python_files = {str(p.resolve()) for p in app.rglob("*.py")}
     assert python_files <= set(reads)
     assert {name: count for name, count in reads.items() if count > 1} == {}
+
+
+def _saved_states(root: Path) -> dict[str, tuple]:
+    from ownership_lint.cache import ProjectCache
+
+    (path,) = (root / ".ownership_lint_cache").rglob("*.pickle")
+    return ProjectCache.load(str(path)).files
+
+
+def _expected_states(root: Path) -> dict[str, tuple]:
+    from ownership_lint.cache import content_hash
+    from ownership_lint.analysis.project import needle_mask
+
+    states = {}
+    for path in root.rglob("*.py"):
+        if ".ownership_lint_cache" in path.parts:
+            continue
+        data, stat = path.read_bytes(), path.stat()
+        states[path.relative_to(root).as_posix()] = (stat.st_mtime_ns, stat.st_size, content_hash(data), needle_mask(data))
+    return states
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_filling_the_cache_hashes_in_the_checks_and_stores_every_state(app: Path, monkeypatch, jobs: int):
+    """A file the cache does not know is hashed from the bytes its check reads (in a worker
+    with the pool), not read once more beforehand; the states saved are those of the files."""
+    monkeypatch.setattr(scheduler, "POOL_THRESHOLD", 1)
+    planned = []
+    real_current_states = scheduler._current_states
+
+    def current_states(*args):
+        states = real_current_states(*args)
+        planned.append(dict(states))  # as planned: the check fills the hashes in later
+        return states
+
+    monkeypatch.setattr(scheduler, "_current_states", current_states)
+    cold = run(app, jobs=jobs)
+    (states,) = planned
+    assert states and all(digest == "" for _mtime, _size, digest, _mask in states.values())
+    assert _saved_states(app) == _expected_states(app)
+    assert run(app, jobs=jobs) == cold
+
+
+def test_a_run_over_some_files_hashes_the_others_itself(app: Path):
+    """Files of the project outside the run are not checked, so their states are made before
+    the check; the checked ones get theirs from the check."""
+    some = sorted(app.rglob("routes/*.py"))[:2]
+    result = Linter(Settings(project_root=app), app, RunOptions()).run(some)
+    assert not result.errors
+    assert _saved_states(app) == _expected_states(app)
+
+
+def test_a_file_unreadable_when_checked_gets_no_state(app: Path, monkeypatch):
+    locked = sorted(app.rglob("routes/*.py"))[0]
+    real_read = scheduler.Project.read
+
+    def read(project, name: str) -> bytes:
+        if name == str(locked.resolve()):
+            raise PermissionError(13, "Permission denied", name)
+        return real_read(project, name)
+
+    monkeypatch.setattr(scheduler.Project, "read", read)
+    result = Linter(Settings(project_root=app), app, RunOptions()).run([app])
+    assert result.errors == [f"{locked.resolve()}: Permission denied"]
+    expected = _expected_states(app)
+    del expected[locked.relative_to(app).as_posix()]
+    assert _saved_states(app) == expected

@@ -10,7 +10,9 @@ reported. Files that mention none of the rules' markers are skipped without pars
 from __future__ import annotations
 
 import ast
+import builtins
 import codecs
+import io
 import json
 import os
 import signal
@@ -203,15 +205,17 @@ def test_unreadable_file_on_disk(tmp_path: Path) -> None:
 
 
 def deny(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
-    """Make reading ``denied`` fail as it does for a user without read permission."""
-    real_read_bytes = Path.read_bytes
+    """Make opening ``denied`` fail as it does for a user without read permission (the suite
+    may run as root, which reads anything)."""
+    real_open = builtins.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self == denied:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def guarded_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(file, int) and os.fspath(file) == str(denied):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(io, "open", guarded_open)  # what Path.read_bytes opens with
 
 
 def test_unreadable_file_is_an_error_and_the_run_goes_on(
@@ -280,10 +284,10 @@ def test_recursion_in_the_analysis_is_an_error_of_that_file(
     root = project(tmp_path, {"deep.py": WITH_FINDING})
     real_check = Linter._check
 
-    def check(self, project, path, text):
+    def check(self, project, path, text, *args):
         if path.name == "deep.py":
             raise RecursionError("maximum recursion depth exceeded")
-        return real_check(self, project, path, text)
+        return real_check(self, project, path, text, *args)
 
     monkeypatch.setattr(Linter, "_check", check)
     monkeypatch.chdir(root)
@@ -299,10 +303,10 @@ def test_unexpected_exception_is_an_error_of_that_file(
     root = project(tmp_path, {"boom.py": WITH_FINDING})
     real_check = Linter._check
 
-    def check(self, project, path, text):
+    def check(self, project, path, text, *args):
         if path.name == "boom.py":
             raise KeyError("surprise")
-        return real_check(self, project, path, text)
+        return real_check(self, project, path, text, *args)
 
     monkeypatch.setattr(Linter, "_check", check)
     monkeypatch.chdir(root)

@@ -149,7 +149,8 @@ class Project:
         and the index's byte scans; kept until ``release_analysis``."""
         data = self._bytes.get(name)
         if data is None:
-            data = self._bytes[name] = Path(name).read_bytes()
+            with open(name, "rb") as file:  # no Path: this runs for every file of the run
+                data = self._bytes[name] = file.read()
         return data
 
     def read_path(self, path: Path) -> bytes:
@@ -209,8 +210,10 @@ class Linter:
         return tuple(dict.fromkeys(m for rule in self.rules for m in rule.markers))
 
     @cached_property
-    def _needles(self) -> tuple[bytes, ...]:
-        return tuple(dict.fromkeys((*self.markers, *(r for rule in self.rules for r in rule.requires))))
+    def _required_only(self) -> tuple[bytes, ...]:
+        """Needles some rule requires that are no rule's marker (``raise``, ``return``)."""
+        markers = set(self.markers)
+        return tuple(dict.fromkeys(r for rule in self.rules for r in rule.requires if r not in markers))
 
     # Projects
 
@@ -275,44 +278,61 @@ class Linter:
         """Check one file (fixing it first when asked) and write it back in fix mode."""
         return self.process_recording(source)[0]
 
-    def process_recording(self, source: SourceFile) -> tuple[FileResult, set[object]]:
-        """``process``, plus the facts (modules, byte scans) the analysis consulted."""
+    def process_recording(
+        self, source: SourceFile, needles: frozenset[bytes] | None = None
+    ) -> tuple[FileResult, set[object]]:
+        """``process``, plus the facts (modules, byte scans) the analysis consulted.
+
+        ``needles`` is ``needles_in`` of the file's bytes, when the caller has scanned them.
+        """
         try:
-            return self._process_recording(source)
+            return self._process_recording(source, needles)
         except RecursionError:
             raise RuleCrash(f"{source.path}: gave up: the code is nested too deeply") from None
 
-    def _process_recording(self, source: SourceFile) -> tuple[FileResult, set[object]]:
+    def _process_recording(
+        self, source: SourceFile, needles: frozenset[bytes] | None
+    ) -> tuple[FileResult, set[object]]:
         project = self.project_for(source.path)
         result = FileResult(path=source.path, original=source.text, text=source.text)
         if self.options.fix or self.options.diff:
             self._fix_loop(project, result)
             if self.options.fix and result.changed:
                 write_source_atomically(source, result.text)
+        if result.text is not source.text:
+            needles = None  # the fixed text is scanned again
         with project.index.recording() as facts:
-            findings = self._check(project, source.path, result.text)
+            findings = self._check(project, source.path, result.text, needles)
         result.diagnostics = [f.diagnostic for f in findings]
         return result, facts
 
     # Checking
 
-    def is_relevant(self, data: bytes) -> bool:
-        """Whether any enabled rule may report on a file with these bytes."""
-        return not self.options.prefilter or any(marker in data for marker in self.markers)
-
-    def _applicable_rules(self, data: bytes) -> list[Rule]:
+    def needles_in(self, data: bytes) -> frozenset[bytes] | None:
+        """The rules' needles that ``data`` contains, one scan per needle; empty when it has
+        none of the markers (no enabled rule may report on it). None without the prefilter."""
         if not self.options.prefilter:
+            return None
+        markers = [marker for marker in self.markers if marker in data]
+        if not markers:
+            return frozenset()
+        return frozenset((*markers, *(needle for needle in self._required_only if needle in data)))
+
+    def _applicable_rules(self, needles: frozenset[bytes] | None) -> list[Rule]:
+        if needles is None:
             return self.rules
-        present = {needle for needle in self._needles if needle in data}  # one scan per needle
         return [
             rule
             for rule in self.rules
-            if not present.isdisjoint(rule.markers) and present.issuperset(rule.requires)
+            if not needles.isdisjoint(rule.markers) and needles.issuperset(rule.requires)
         ]
 
-    def _check(self, project: Project, path: Path, text: str) -> list[_Finding]:
-        data = text.encode("utf-8", errors="surrogateescape")
-        rules = self._applicable_rules(data)
+    def _check(
+        self, project: Project, path: Path, text: str, needles: frozenset[bytes] | None = None
+    ) -> list[_Finding]:
+        if needles is None:
+            needles = self.needles_in(text.encode("utf-8", errors="surrogateescape"))
+        rules = self._applicable_rules(needles)
         if not rules:
             return []
         project.use_source(path, text)

@@ -15,7 +15,7 @@ import gc
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
@@ -45,22 +45,39 @@ freeze_after_each_file = False
 # consulted; the byte scans it relied on; the error that stopped its check)
 Outcome = tuple[FileResult | None, frozenset[str], int, str | None]
 _CLEAN: Outcome = (None, frozenset(), 0, None)
+# (content hash, needle mask) of the bytes a check read: its file's cache state
+Digest = tuple[str, int]
 
 
 def run_files(linter: Linter, names: list[str], result: RunResult) -> None:
-    """Check the files ``names`` (in path order) into ``result``, in the same order."""
+    """Check the files ``names`` (in path order) into ``result``, in the same order.
+
+    A project's cache is written as soon as its last file is checked, while the workers go on
+    with other projects.
+    """
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(linter.root_of(name), []).append(name)
     cache_key = _cache_key(linter)
     sources = linter.options.sources
     plans = [_plan(linter.project_at(root), group, cache_key, sources) for root, group in groups.items()]
-    todo = [name for plan in plans for name in plan.todo]
-    outcomes = dict(_check_all(linter, todo))
     results: dict[str, FileResult] = {}
+    plan_of = {}
     for plan in plans:
         results.update(plan.answered)
-        _finish(plan, outcomes, results, result.errors)
+        plan_of.update(dict.fromkeys(plan.todo, plan))
+        if not plan.todo:
+            _finish(plan, results)
+    todo = [name for plan in plans for name in plan.todo]
+    for name, outcome, digest in _check_all(linter, todo, digests=cache_key is not None):
+        plan = plan_of[name]
+        plan.outcomes[name] = outcome
+        if digest is not None:
+            plan.digests[name] = digest
+        if len(plan.outcomes) == len(plan.todo):
+            _finish(plan, results)
+    for plan in plans:
+        result.errors.extend(plan.errors)
     result.files.extend(results[name] for name in names if name in results)
 
 
@@ -73,6 +90,9 @@ class _Plan:
     changed_needles: int
     todo: list[str]
     answered: dict[str, FileResult]  # from the cache
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    digests: dict[str, Digest] = field(default_factory=dict)  # of states left to the check
+    errors: list[str] = field(default_factory=list)
 
 
 def _plan(project: Project, names: list[str], cache_key: str | None, sources: bool) -> _Plan:
@@ -81,7 +101,7 @@ def _plan(project: Project, names: list[str], cache_key: str | None, sources: bo
     if cache_key is None:
         return _Plan(project, None, {}, frozenset(), 0, list(names), {})
     cache = _open_cache(project, cache_key)
-    states = _current_states(project, cache)
+    states = _current_states(project, cache, frozenset(names))
     changed, changed_needles = _changes(cache, states)
     todo, answered = [], {}
     for name in names:
@@ -93,13 +113,14 @@ def _plan(project: Project, names: list[str], cache_key: str | None, sources: bo
     return _Plan(project, cache, states, changed, changed_needles, todo, answered)
 
 
-def _finish(plan: _Plan, outcomes: dict[str, Outcome], results: dict[str, FileResult], errors: list[str]) -> None:
+def _finish(plan: _Plan, results: dict[str, FileResult]) -> None:
     cache, project = plan.cache, plan.project
+    _fill_in_digests(plan)
     fresh = {}
     for name in plan.todo:
-        file_result, depends_on, needles, error = outcomes[name]
+        file_result, depends_on, needles, error = plan.outcomes[name]
         if error is not None:
-            errors.append(error)
+            plan.errors.append(error)
             continue
         if file_result is None:
             file_result = FileResult(path=name)
@@ -111,6 +132,21 @@ def _finish(plan: _Plan, outcomes: dict[str, Outcome], results: dict[str, FileRe
         cache.keep_valid(plan.states, plan.changed, plan.changed_needles)
         cache.entries.update(fresh)
         cache.save()
+
+
+def _fill_in_digests(plan: _Plan) -> None:
+    """Complete the states that ``_current_states`` left to the check; a file the check could
+    not read has none."""
+    for name in plan.todo:
+        relative = plan.project.relative_name(name)
+        state = plan.states.get(relative)
+        if state is None or state[2]:
+            continue
+        digest = plan.digests.get(name)
+        if digest is None:
+            del plan.states[relative]
+        else:
+            plan.states[relative] = (state[0], state[1], *digest)
 
 
 def _cache_key(linter: Linter) -> str | None:
@@ -129,8 +165,13 @@ def _open_cache(project: Project, key: str) -> ProjectCache:
     return ProjectCache.load(cache_file(directory, __version__, key))
 
 
-def _current_states(project: Project, cache: ProjectCache) -> dict[str, FileState]:
-    """Every project file's state; content is read and hashed only when its stat changed."""
+def _current_states(project: Project, cache: ProjectCache, checked: frozenset[str]) -> dict[str, FileState]:
+    """Every project file's state; content is read and hashed only when its stat changed.
+
+    A file the cache does not know is checked whatever its content (a new file makes every
+    entry stale), so when it is among ``checked`` its hash is left to the check, which reads
+    the file anyway (in a worker): its state has an empty hash until ``_fill_in_digests``.
+    """
     states = {}
     known_states = cache.files
     for name in project.names:
@@ -143,18 +184,21 @@ def _current_states(project: Project, cache: ProjectCache) -> dict[str, FileStat
         if known is not None and known[0] == stat.st_mtime_ns and known[1] == stat.st_size:
             states[relative] = known
             continue
+        if known is None and name in checked:
+            states[relative] = (stat.st_mtime_ns, stat.st_size, "", 0)
+            continue
         try:
             data = Path(name).read_bytes()
         except OSError:
             continue
-        states[relative] = (stat.st_mtime_ns, stat.st_size, content_hash(data), _needle_mask(data))
+        states[relative] = (stat.st_mtime_ns, stat.st_size, *_digest(data))
     return states
 
 
-def _needle_mask(data: bytes) -> int:
+def _digest(data: bytes) -> Digest:
     from .analysis.project import needle_mask
 
-    return needle_mask(data)
+    return content_hash(data), needle_mask(data)
 
 
 def _changes(cache: ProjectCache, states: dict[str, FileState]) -> tuple[frozenset[str], int]:
@@ -199,15 +243,20 @@ def _slim(result: FileResult) -> FileResult | None:
 # Checking, here or in workers
 
 
-def _check_all(linter: Linter, names: list[str]) -> Iterable[tuple[str, Outcome]]:
+# (the file, how its check went, the digest of the bytes it read when asked for)
+Checked = tuple[str, Outcome, Digest | None]
+
+
+def _check_all(linter: Linter, names: list[str], digests: bool) -> Iterable[Checked]:
+    """Check ``names``; with ``digests``, also give each file's ``_digest``."""
     jobs = linter.options.jobs or os.cpu_count() or 1
     if jobs < 2 or len(names) < POOL_THRESHOLD:
-        yield from _check_serially(linter, names)
+        yield from _check_serially(linter, names, digests)
         return
-    yield from _check_in_pool(linter, names, jobs)
+    yield from _check_in_pool(linter, names, jobs, digests)
 
 
-def _check_serially(linter: Linter, names: list[str]) -> Iterable[tuple[str, Outcome]]:
+def _check_serially(linter: Linter, names: list[str], digests: bool) -> Iterable[Checked]:
     """Project by project (``names`` keeps a project's files together); a project's parsed
     modules are let go once its files are done, so memory does not grow with the run."""
     current = None
@@ -216,33 +265,35 @@ def _check_serially(linter: Linter, names: list[str]) -> Iterable[tuple[str, Out
         if root != current and current is not None:
             linter.project_at(current).release_analysis()
         current = root
-        yield name, _read_and_check(linter, name)
+        yield name, *_read_and_check(linter, name, digests)
 
 
-def _read_and_check(linter: Linter, name: str) -> Outcome:
-    """Read the file once: the prefilter scans those bytes, the check decodes them and the
-    project index reuses them."""
+def _read_and_check(linter: Linter, name: str, digest: bool) -> tuple[Outcome, Digest | None]:
+    """Read the file once: the prefilter scans those bytes, the check decodes them, the
+    project index reuses them and the cache's digest is made of them."""
     path = Path(name)
     try:
         data = linter.project_at(linter.root_of(name)).read(name)
     except OSError as error:
-        return None, frozenset(), 0, f"{path}: {error.strerror or error}"
-    if not linter.is_relevant(data):
-        return _CLEAN
-    outcome = _check_one(linter, path, data)
+        return (None, frozenset(), 0, f"{path}: {error.strerror or error}"), None
+    digested = _digest(data) if digest else None
+    needles = linter.needles_in(data)
+    if needles is not None and not needles:
+        return _CLEAN, digested
+    outcome = _check_one(linter, path, data, needles)
     if freeze_after_each_file:
         gc.freeze()
-    return outcome
+    return outcome, digested
 
 
-def _check_one(linter: Linter, path: Path, data: bytes) -> Outcome:
+def _check_one(linter: Linter, path: Path, data: bytes, needles: frozenset[bytes] | None) -> Outcome:
     try:
         source = decode_source(path, data)
     except SourceError as error:
         return None, frozenset(), 0, str(error)
     project = linter.project_for(path)
     try:
-        result, facts = linter.process_recording(source)
+        result, facts = linter.process_recording(source, needles)
     except (RuleCrash, SourceError) as error:
         return None, frozenset(), 0, str(error)
     except Exception as error:  # noqa: BLE001 - one file must not take the whole run down
@@ -276,14 +327,14 @@ def _worker_start(settings: Settings, root: Path | None, options: RunOptions) ->
     _WORKER["linter"] = Linter(settings, root, options)
 
 
-def _worker_check(names: list[str]) -> list[tuple[str, Outcome]]:
+def _worker_check(names: list[str], digests: bool) -> list[Checked]:
     linter = _WORKER["linter"]
-    outcomes = list(_check_serially(linter, names))
+    outcomes = list(_check_serially(linter, names, digests))
     linter.project_at(linter.root_of(names[-1])).release_analysis()
     return outcomes
 
 
-def _check_in_pool(linter: Linter, names: list[str], jobs: int) -> Iterable[tuple[str, Outcome]]:
+def _check_in_pool(linter: Linter, names: list[str], jobs: int, digests: bool) -> Iterable[Checked]:
     """Chunks keep a project's files together, so each worker parses a shared module once.
 
     A worker that dies (a crash in native code) costs the chunks it and the others had not
@@ -298,12 +349,12 @@ def _check_in_pool(linter: Linter, names: list[str], jobs: int) -> Iterable[tupl
     context = multiprocessing.get_context(method)
     initargs = (linter.settings, linter.root, linter.options)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start, initargs=initargs) as pool:
-        futures = {pool.submit(_worker_check, chunk): chunk for chunk in chunks}
+        futures = {pool.submit(_worker_check, chunk, digests): chunk for chunk in chunks}
         for future in as_completed(futures):
             try:
                 outcomes = future.result()
             except BrokenProcessPool:
-                outcomes = [(name, _lost(name)) for name in futures[future]]
+                outcomes = [(name, _lost(name), None) for name in futures[future]]
             yield from outcomes
 
 
