@@ -185,6 +185,40 @@ def test_linter_is_built_once_per_project_and_process(tmp_path: Path) -> None:
     assert {kind for *_, kind in found} == {OwnershipChecker}
 
 
+def _check_in_process(path: Path) -> list[tuple[int, int, str]]:
+    lines = path.read_text().splitlines(keepends=True)
+    return [(row, col, text) for row, col, text, _ in OwnershipChecker(None, str(path), lines).run()]
+
+
+def test_a_process_lets_go_of_a_project_when_the_files_move_on(tmp_path: Path) -> None:
+    """flake8 hands a process runs of files in path order: the parsed modules of one project
+    are freed when a file of another comes, and a later file of the first is still right."""
+    first, second = copy_app("path_scoped_app", tmp_path / "a"), copy_app("seed_app", tmp_path / "b")
+    options = argparse.Namespace(**{flag.removeprefix("--").replace("-", "_"): None for flag in OPTIONS})
+    options.ownership_config = None
+    OwnershipChecker.parse_options(options)
+    tasks = first / "routes" / "tasks.py"
+    before = _check_in_process(tasks)
+    assert before
+    (linter,) = OwnershipChecker._linters.values()
+    project = linter.project_for(tasks.resolve())
+    assert project._analysis is not None
+    _check_in_process(next(second.rglob("*.py")))
+    assert project._analysis is None
+    assert _check_in_process(tasks) == before
+
+
+def test_flake8_over_two_projects_reports_what_the_cli_reports_for_each(tmp_path: Path) -> None:
+    for name in ("path_scoped_app", "seed_app"):
+        copy_app(name, tmp_path)
+    expected = sorted(
+        (f"{name}/{path}", *rest)
+        for name in ("path_scoped_app", "seed_app")
+        for path, *rest in ownership_lint(tmp_path / name)
+    )
+    assert flake8(tmp_path) == expected
+
+
 def test_plugin_metadata() -> None:
     from importlib.metadata import entry_points
 

@@ -4,8 +4,8 @@ flake8 finds it through the ``flake8.extension`` entry point ``OWN`` and calls
 ``OwnershipChecker(tree, filename, lines).run()`` for every file. Each file is checked by the
 same :class:`~ownership_lint.engine.Linter` as ``ownership-lint check``, on the text flake8
 read, within its project: the project's index (routers, auth dependencies, owned models from
-the other files) is built once per process and settings, and reused for every file flake8
-hands over, also in each ``flake8 -j N`` worker.
+the other files) is built once per process and settings, and reused for the following files
+flake8 hands over from the same project, also in each ``flake8 -j N`` worker.
 
 flake8 does the selection (``--select``/``--extend-select``/``--ignore``/per-file ignores)
 and the ``# noqa`` comments itself, so every rule runs and our own noqa handling is off.
@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from . import __version__
 from .api import resolve_settings
-from .engine import Linter, RunOptions
+from .engine import Linter, Project, RunOptions
 from .registry import RegistryError
 from .settings import ConfigError, Settings
 from .source import SourceFile
@@ -62,6 +62,10 @@ class OwnershipChecker:
     # One Linter per distinct settings, for the life of the process.
     _linters: ClassVar[dict[tuple, Linter]] = {}
     _settings: ClassVar[dict[Path, Settings]] = {}
+    # The project of the last file: flake8 hands each process runs of files in path order, so
+    # a project's parsed modules are let go when the next file is in another project, and
+    # memory does not grow with the number of projects.
+    _current: ClassVar[Project | None] = None
 
     def __init__(self, tree: object, filename: str, lines: list[str]) -> None:
         self.filename = filename
@@ -97,6 +101,7 @@ class OwnershipChecker:
         cls.config = Path(config) if config else None
         cls._linters = {}
         cls._settings = {}
+        cls._current = None
         try:  # bad values stop flake8 here, with one line, before any worker starts
             resolve_settings(Path.cwd(), config=cls.config, overrides=overrides)
         except (ConfigError, RegistryError) as error:
@@ -106,6 +111,7 @@ class OwnershipChecker:
         path = Path(self.filename).resolve()
         try:
             linter = self._linter_for(path)
+            self._move_to(linter.project_for(path))
             result = linter.process(SourceFile(path=path, text="".join(self.lines)))
         except (ConfigError, RegistryError) as error:
             # A plain exception: flake8 -j sends it back from a worker process by pickling.
@@ -115,6 +121,12 @@ class OwnershipChecker:
                 continue
             column = diagnostic.location.column - 1  # flake8 wants 0-based, prints 1-based
             yield diagnostic.location.row, column, f"{diagnostic.code} {diagnostic.message}", type(self)
+
+    @classmethod
+    def _move_to(cls, project: Project) -> None:
+        if cls._current is not None and cls._current is not project:
+            cls._current.release_analysis()
+        cls._current = project
 
     @classmethod
     def _linter_for(cls, path: Path) -> Linter:
