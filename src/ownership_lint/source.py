@@ -256,7 +256,11 @@ class Locator:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._lines = split_lines(text) or [""]
+
+    @functools.cached_property
+    def _lines(self) -> list[str]:
+        """Split on first use: most files checked have nothing to locate."""
+        return split_lines(self.text) or [""]
 
     def line(self, row: int) -> str:
         if 1 <= row <= len(self._lines):
