@@ -256,6 +256,52 @@ def test_a_rule_is_not_given_a_file_without_its_required_bytes(tmp_path: Path, m
     assert sorted(given) == ["parsing.py", "plain.py"]
 
 
+def test_one_of_a_rule_s_alternative_required_bytes_is_enough(tmp_path: Path, monkeypatch):
+    """A tuple in ``Rule.requires`` is a choice: OWN504 needs one of the subject claims'
+    names. A test module that only handles tokens is not given to it; the dependency that
+    reads ``sub`` is, and turning the prefilter off changes no answer."""
+    from ownership_lint.rules.own504_missing_subject_check import MissingSubjectCheck
+
+    assert MissingSubjectCheck.requires == ((b"sub", b"uid", b"user_id", b"username"),)
+    (tmp_path / "pyproject.toml").write_text("")
+    write(
+        tmp_path,
+        "deps.py",
+        """
+        import jwt
+
+        def get_current_user(token: str) -> str:
+            payload = jwt.decode(token, KEY, algorithms=["HS256"])
+            return payload.get("sub")
+        """,
+    )
+    write(
+        tmp_path,
+        "test_tokens.py",
+        """
+        from deps import get_current_user
+
+        def test_a_token_is_required(token_headers):
+            assert get_current_user(token_headers["Authorization"])
+        """,
+    )
+    given: list[str] = []
+    original = MissingSubjectCheck.check
+
+    def spy(self, ctx):
+        given.append(ctx.module.path.name)
+        return original(self, ctx)
+
+    monkeypatch.setattr(MissingSubjectCheck, "check", spy)
+    filtered = run(tmp_path, use_cache=False, jobs=1)
+    assert given == ["deps.py"]
+    assert [finding for finding in filtered if finding[3] == "OWN504"] == [("deps.py", 5, 12, "OWN504")]
+
+    given.clear()
+    assert run(tmp_path, use_cache=False, jobs=1, prefilter=False) == filtered
+    assert sorted(given) == ["deps.py", "test_tokens.py"]
+
+
 def test_a_run_over_some_files_does_not_hide_a_change_from_the_next(tmp_path: Path):
     """A run over one file sees that a model changed; the next run over every file must
     still re-check the route that depends on the model (its entry is stale)."""

@@ -210,10 +210,19 @@ class Linter:
         return tuple(dict.fromkeys(m for rule in self.rules for m in rule.markers))
 
     @cached_property
+    def _requirements(self) -> list[tuple[Rule, frozenset[bytes], tuple[frozenset[bytes], ...]]]:
+        """Each rule with its markers and its ``requires`` as sets of alternatives."""
+        return [
+            (rule, frozenset(rule.markers), tuple(_alternatives(entry) for entry in rule.requires))
+            for rule in self.rules
+        ]
+
+    @cached_property
     def _required_only(self) -> tuple[bytes, ...]:
         """Needles some rule requires that are no rule's marker (``raise``, ``return``)."""
         markers = set(self.markers)
-        return tuple(dict.fromkeys(r for rule in self.rules for r in rule.requires if r not in markers))
+        needles = (n for _rule, _markers, required in self._requirements for one in required for n in one)
+        return tuple(dict.fromkeys(n for n in needles if n not in markers))
 
     # Projects
 
@@ -323,8 +332,8 @@ class Linter:
             return self.rules
         return [
             rule
-            for rule in self.rules
-            if not needles.isdisjoint(rule.markers) and needles.issuperset(rule.requires)
+            for rule, markers, required in self._requirements
+            if not needles.isdisjoint(markers) and all(not needles.isdisjoint(one) for one in required)
         ]
 
     def _check(
@@ -560,6 +569,10 @@ def _under(files: list[str], root: str) -> list[str]:
             break
         found.append(name)
     return found
+
+
+def _alternatives(required: bytes | tuple[bytes, ...]) -> frozenset[bytes]:
+    return frozenset(required) if isinstance(required, tuple) else frozenset((required,))
 
 
 def _finding_key(finding: _Finding) -> tuple:

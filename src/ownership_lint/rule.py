@@ -95,9 +95,10 @@ class Rule:
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     preview: ClassVar[bool] = False
     markers: ClassVar[tuple[bytes, ...]] = ANY_MARKERS
-    # Byte strings that must all be in the file for the rule to have anything to report
-    # (``markers``: any of them). Exact byte searches too, so they must be generous.
-    requires: ClassVar[tuple[bytes, ...]] = ()
+    # What else the file must contain for the rule to have anything to report (``markers``:
+    # any of them): every entry, a byte string or a tuple of byte strings one of which is
+    # enough. Exact byte searches too, so they must be generous.
+    requires: ClassVar[tuple[bytes | tuple[bytes, ...], ...]] = ()
     # Metadata for ``rule --output-format json`` (ruff's fields) and SARIF.
     linter: ClassVar[str] = "ownership-lint"
     category: ClassVar[str] = "security"

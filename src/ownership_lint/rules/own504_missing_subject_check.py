@@ -11,6 +11,7 @@ from ..analysis.raises import own_nodes, raised_http_exception, raises_in
 from ..analysis.tokens import (
     BROAD_EXCEPTIONS,
     KEY_ERRORS,
+    SUBJECT_CLAIMS,
     ClaimRead,
     Function,
     Placed,
@@ -113,6 +114,8 @@ class MissingSubjectCheck(Rule):
     cwe = (287,)
     security_severity = "6.5"
     markers = AUTH_MARKERS
+    # Every finding reads a subject claim by its name, written in the file.
+    requires = (tuple(sorted(claim.encode() for claim in SUBJECT_CLAIMS)),)
     summary = "Token subject used without rejecting a missing one"
     message_formats = (
         "`{name}` can be None (the token has no `{claim}` claim) and is used without a check",
