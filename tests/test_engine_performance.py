@@ -394,6 +394,17 @@ def test_pool_chunks_keep_projects_whole_and_split_only_a_large_one(tmp_path: Pa
     assert len(chunks) >= 4  # enough to keep two workers busy to the end
 
 
+def test_pool_chunks_shrink_to_single_projects_at_the_end(tmp_path: Path):
+    """Large chunks first, then smaller ones: no worker is left with a large last chunk
+    while the others have nothing to do."""
+    names = _projects(tmp_path, {f"p{number:02}": 20 for number in range(40)})
+    linter = Linter(Settings(project_root=tmp_path), None, RunOptions(use_cache=False))
+    sizes = [len(chunk) for chunk in scheduler._chunks(linter, names, jobs=2)]
+    assert sum(sizes) == len(names)
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] >= 200 and sizes[-3:] == [20, 20, 20]
+
+
 def test_a_serial_run_lets_go_of_each_project_once_its_files_are_checked(tmp_path: Path, monkeypatch):
     names = _projects(tmp_path, {"a": 2, "b": 2})
     for name in names:

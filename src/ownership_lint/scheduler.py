@@ -359,23 +359,36 @@ def _check_in_pool(linter: Linter, names: list[str], jobs: int, digests: bool) -
 
 
 def _chunks(linter: Linter, names: list[str], jobs: int) -> list[list[str]]:
-    """Runs of whole projects of about ``len(names) / (8 * jobs)`` files: small enough to keep
-    every worker busy to the end, whole so that a worker parses a project's shared modules
-    once. A project larger than twice that is split."""
-    target = max(8, len(names) // (jobs * 8))
+    """Runs of whole projects, each about a ``2 * jobs``-th of the files not yet given out:
+    large first and small at the end, so that the workers finish together; whole, so that a
+    worker parses a project's shared modules once. Only a project larger than a ``4 * jobs``-th
+    of all the files is split."""
     chunks: list[list[str]] = []
     current: list[str] = []
     current_root = None
+    in_project = 0  # files of the current project in the current chunk
+    remaining = len(names)
+    target = _chunk_size(remaining, jobs)
+    split_at = 2 * max(8, len(names) // (8 * jobs))
     for name in names:
         root = linter.root_of(name)
-        if len(current) >= target and (root != current_root or len(current) >= 2 * target):
+        if root != current_root:
+            in_project = 0
+        if len(current) >= target and (in_project == 0 or in_project >= max(split_at, target)):
             chunks.append(current)
-            current = []
+            remaining -= len(current)
+            target = _chunk_size(remaining, jobs)
+            current, in_project = [], 0
         current.append(name)
         current_root = root
+        in_project += 1
     if current:
         chunks.append(current)
     return chunks
+
+
+def _chunk_size(remaining: int, jobs: int) -> int:
+    return max(8, remaining // (2 * jobs))
 
 
 def _lost(name: str) -> Outcome:
