@@ -197,6 +197,19 @@ def test_a_plain_check_never_loads_libcst(app: Path):
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
+def _files_given_to(rule: type, monkeypatch) -> list[str]:
+    """The names of the files the engine asks ``rule`` to check, from now on."""
+    given: list[str] = []
+    original = rule.check
+
+    def spy(self, ctx):
+        given.append(ctx.module.path.name)
+        return original(self, ctx)
+
+    monkeypatch.setattr(rule, "check", spy)
+    return given
+
+
 def test_a_rule_is_not_given_a_file_without_its_required_bytes(tmp_path: Path, monkeypatch):
     """``Rule.requires``: every byte string must be in the file. OWN405 needs ``except`` (an
     ``except`` clause, or an ``exception_handler`` registration); without it the rule is not
@@ -239,14 +252,7 @@ def test_a_rule_is_not_given_a_file_without_its_required_bytes(tmp_path: Path, m
             return {"limit": size}
         """,
     )
-    given: list[str] = []
-    original = ValidationErrorStatus.check
-
-    def spy(self, ctx):
-        given.append(ctx.module.path.name)
-        return original(self, ctx)
-
-    monkeypatch.setattr(ValidationErrorStatus, "check", spy)
+    given = _files_given_to(ValidationErrorStatus, monkeypatch)
     filtered = run(tmp_path, use_cache=False, jobs=1)
     assert given == ["parsing.py"]
     assert ("parsing.py", 11, 41, "OWN405") in filtered
@@ -285,14 +291,7 @@ def test_one_of_a_rule_s_alternative_required_bytes_is_enough(tmp_path: Path, mo
             assert get_current_user(token_headers["Authorization"])
         """,
     )
-    given: list[str] = []
-    original = MissingSubjectCheck.check
-
-    def spy(self, ctx):
-        given.append(ctx.module.path.name)
-        return original(self, ctx)
-
-    monkeypatch.setattr(MissingSubjectCheck, "check", spy)
+    given = _files_given_to(MissingSubjectCheck, monkeypatch)
     filtered = run(tmp_path, use_cache=False, jobs=1)
     assert given == ["deps.py"]
     assert [finding for finding in filtered if finding[3] == "OWN504"] == [("deps.py", 5, 12, "OWN504")]
