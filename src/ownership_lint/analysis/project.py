@@ -8,6 +8,7 @@ router) need an eager scan, and that scan is limited to files that mention them.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -158,10 +159,39 @@ class _Walked:
     parents: dict[int, ast.AST]
 
 
-def _shared_prefix(a: str, b: str) -> int:
-    """How many leading package components two dotted names share."""
+class _Candidates:
+    """The project modules an import's dotted name may mean (``backend.app.models`` and
+    ``worker.app.models`` for ``app.models``), sorted by their components, so that the one
+    nearest an importing module is found by bisection: a monorepo may hold hundreds of
+    packages named alike, and a scan of them all for every import was quadratic."""
+
+    def __init__(self, names: list[str]) -> None:
+        pairs = sorted((tuple(name.split(".")), name) for name in names)
+        self.keys = [parts for parts, _name in pairs]
+        self.names = [name for _parts, name in pairs]
+        self.shortest = min(self.names, key=lambda name: (len(name), name)) if names else None
+
+    def nearest(self, near: str) -> str | None:
+        """The candidate sharing the most leading components with ``near``, then the
+        shortest, then the first by name."""
+        if len(self.names) < 2:
+            return self.shortest
+        parts = tuple(near.split("."))
+        at = bisect.bisect_left(self.keys, parts)
+        # The longest shared prefix is with a neighbour of the insertion point.
+        shared = max(_shared_prefix(self.keys[i], parts) for i in (at - 1, at) if 0 <= i < len(self.keys))
+        if shared == 0:
+            return self.shortest
+        prefix = parts[:shared]
+        start = bisect.bisect_left(self.keys, prefix)
+        end = bisect.bisect_left(self.keys, (*prefix[:-1], prefix[-1] + "\0"))
+        return min(self.names[start:end], key=lambda name: (len(name), name))
+
+
+def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """How many leading components two dotted names share."""
     count = 0
-    for left, right in zip(a.split("."), b.split(".")):
+    for left, right in zip(a, b):
         if left != right:
             break
         count += 1
@@ -275,6 +305,8 @@ class ProjectIndex:
         self._read = read
         self._paths: dict[str, Path] = {}
         self._by_last_part: dict[str, list[str]] = {}  # ``app.api.deps`` under ``deps``
+        self._in_order: list[tuple[str, Path]] | None = None  # ``_paths`` sorted by name
+        self._candidates: dict[str, _Candidates] = {}  # by the dotted name they end with
         self._packages: set[str] = set()
         self._by_path: dict[Path, str] = {}
         for path in files:
@@ -285,7 +317,7 @@ class ProjectIndex:
         self._resolved: dict[tuple[int, int], tuple[ast.expr, Symbol | None, frozenset]] = {}
         self._errors: dict[str, SyntaxError | NestingError] = {}
         self._masks: dict[Path, int] = {}
-        self._other_needles: dict[tuple[Path, bytes], bool] = {}
+        self._other_needles: dict[Path, dict[bytes, bool]] = {}  # by file: forgotten in one step
         # Which modules (and which byte scans) each computation consulted: the cache keys a
         # file's diagnostics by them. A stack of frames, one per memoised computation.
         self._frames: list[set[object]] = []
@@ -301,7 +333,9 @@ class ProjectIndex:
                 return
         else:
             self._by_last_part.setdefault(name.rpartition(".")[2], []).append(name)
+            self._candidates.clear()
         self._paths[name] = path
+        self._in_order = None
         self._by_path[path] = name
         if is_package:
             self._packages.add(name)
@@ -321,7 +355,7 @@ class ProjectIndex:
         loaded = self._modules.get(name)
         self._overrides[path] = text
         self._masks.pop(path, None)
-        self._other_needles = {k: v for k, v in self._other_needles.items() if k[0] != path}
+        self._other_needles.pop(path, None)
         if loaded is not None and loaded.text == text:
             return False
         self._modules.pop(name, None)
@@ -420,11 +454,13 @@ class ProjectIndex:
         the longest package prefix with the importing module ``near`` wins, then the shortest."""
         if dotted in self._paths:
             return dotted
-        suffix = "." + dotted
-        matches = [n for n in self._by_last_part.get(dotted.rpartition(".")[2], ()) if n.endswith(suffix)]
-        if len(matches) < 2:
-            return matches[0] if matches else None
-        return min(matches, key=lambda name: (-_shared_prefix(name, near), len(name), name))
+        candidates = self._candidates.get(dotted)
+        if candidates is None:
+            suffix = "." + dotted
+            last = dotted.rpartition(".")[2]
+            matches = [n for n in self._by_last_part.get(last, ()) if n.endswith(suffix)]
+            candidates = self._candidates[dotted] = _Candidates(matches)
+        return candidates.nearest(near)
 
     # Resolution
 
@@ -519,7 +555,7 @@ class ProjectIndex:
         """Project functions called ``name``, found by a byte scan before any parse."""
         needle = f"def {name}(".encode()
         found = []
-        for module_name, path in sorted(self._paths.items()):
+        for module_name, path in self._sorted_paths():
             text = self._overrides.get(path)
             if text is not None:
                 hit = needle.decode() in text
@@ -534,10 +570,16 @@ class ProjectIndex:
                     found.append(FunctionSymbol(module, module.functions[name]))
         return found
 
+    def _sorted_paths(self) -> list[tuple[str, Path]]:
+        """The modules by name, for scans in a stable order (sorted once, not per scan)."""
+        if self._in_order is None:
+            self._in_order = sorted(self._paths.items())
+        return self._in_order
+
     def modules_mentioning(self, needle: bytes) -> Iterator[Module]:
         """Modules whose text contains ``needle`` (one of ``NEEDLES``), parsed."""
         self._record(("needle", needle))
-        for module_name, path in sorted(self._paths.items()):
+        for module_name, path in self._sorted_paths():
             if self._mentions(path, needle):
                 module = self.module(module_name)
                 if module is not None:
@@ -546,10 +588,10 @@ class ProjectIndex:
     def _mentions(self, path: Path, needle: bytes) -> bool:
         if needle in NEEDLES:
             return bool(self.needle_mask(path) & (1 << NEEDLES.index(needle)))
-        key = (path, needle)
-        if key not in self._other_needles:
-            self._other_needles[key] = needle in self._bytes(path)
-        return self._other_needles[key]
+        scanned = self._other_needles.setdefault(path, {})
+        if needle not in scanned:
+            scanned[needle] = needle in self._bytes(path)
+        return scanned[needle]
 
     def _bytes(self, path: Path) -> bytes:
         text = self._overrides.get(path)
