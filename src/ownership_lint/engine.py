@@ -178,6 +178,20 @@ class Project:
         return name if os.sep == "/" else name.replace(os.sep, "/")
 
 
+class ProjectHolder:
+    """Keeps the parsed modules of one project at a time: files come project by project, and
+    a project is let go when a file of another one comes, so memory does not grow with the
+    number of projects."""
+
+    def __init__(self) -> None:
+        self.project: Project | None = None
+
+    def hold(self, project: Project) -> None:
+        if self.project is not None and self.project is not project:
+            self.project.release_analysis()
+        self.project = project
+
+
 class Linter:
     """Runs the rules over files. Each file is analysed within its project (the nearest
     directory with ``pyproject.toml``/``setup.cfg``/``setup.py``/``.git``), or within ``root``

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from . import __version__
 from .api import resolve_settings
-from .engine import Linter, Project, RunOptions
+from .engine import Linter, ProjectHolder, RunOptions
 from .registry import RegistryError
 from .settings import ConfigError, Settings
 from .source import SourceFile
@@ -62,10 +62,8 @@ class OwnershipChecker:
     # One Linter per distinct settings, for the life of the process.
     _linters: ClassVar[dict[tuple, Linter]] = {}
     _settings: ClassVar[dict[Path, Settings]] = {}
-    # The project of the last file: flake8 hands each process runs of files in path order, so
-    # a project's parsed modules are let go when the next file is in another project, and
-    # memory does not grow with the number of projects.
-    _current: ClassVar[Project | None] = None
+    # flake8 hands each process runs of files in path order: one project is held at a time.
+    _holder: ClassVar[ProjectHolder] = ProjectHolder()
 
     def __init__(self, tree: object, filename: str, lines: list[str]) -> None:
         self.filename = filename
@@ -101,7 +99,7 @@ class OwnershipChecker:
         cls.config = Path(config) if config else None
         cls._linters = {}
         cls._settings = {}
-        cls._current = None
+        cls._holder = ProjectHolder()
         try:  # bad values stop flake8 here, with one line, before any worker starts
             resolve_settings(Path.cwd(), config=cls.config, overrides=overrides)
         except (ConfigError, RegistryError) as error:
@@ -111,7 +109,7 @@ class OwnershipChecker:
         path = Path(self.filename).resolve()
         try:
             linter = self._linter_for(path)
-            self._move_to(linter.project_for(path))
+            self._holder.hold(linter.project_for(path))
             result = linter.process(SourceFile(path=path, text="".join(self.lines)))
         except (ConfigError, RegistryError) as error:
             # A plain exception: flake8 -j sends it back from a worker process by pickling.
@@ -121,12 +119,6 @@ class OwnershipChecker:
                 continue
             column = diagnostic.location.column - 1  # flake8 wants 0-based, prints 1-based
             yield diagnostic.location.row, column, f"{diagnostic.code} {diagnostic.message}", type(self)
-
-    @classmethod
-    def _move_to(cls, project: Project) -> None:
-        if cls._current is not None and cls._current is not project:
-            cls._current.release_analysis()
-        cls._current = project
 
     @classmethod
     def _linter_for(cls, path: Path) -> Linter:

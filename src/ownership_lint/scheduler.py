@@ -28,7 +28,15 @@ from .cache import (
     settings_key,
     unpack,
 )
-from .engine import FileResult, Linter, Project, RuleCrash, RunOptions, RunResult
+from .engine import (
+    FileResult,
+    Linter,
+    Project,
+    ProjectHolder,
+    RuleCrash,
+    RunOptions,
+    RunResult,
+)
 from .settings import Settings
 from .source import SourceError, decode_source
 
@@ -251,20 +259,16 @@ def _check_all(linter: Linter, names: list[str], digests: bool) -> Iterable[Chec
     """Check ``names``; with ``digests``, also give each file's ``_digest``."""
     jobs = linter.options.jobs or os.cpu_count() or 1
     if jobs < 2 or len(names) < POOL_THRESHOLD:
-        yield from _check_serially(linter, names, digests)
+        yield from _check_serially(linter, names, digests, ProjectHolder())
         return
     yield from _check_in_pool(linter, names, jobs, digests)
 
 
-def _check_serially(linter: Linter, names: list[str], digests: bool) -> Iterable[Checked]:
-    """Project by project (``names`` keeps a project's files together); a project's parsed
-    modules are let go once its files are done, so memory does not grow with the run."""
-    current = None
+def _check_serially(linter: Linter, names: list[str], digests: bool, holder: ProjectHolder) -> Iterable[Checked]:
+    """Project by project (``names`` keeps a project's files together); ``holder`` lets a
+    project's parsed modules go once its files are done."""
     for name in names:
-        root = linter.root_of(name)
-        if root != current and current is not None:
-            linter.project_at(current).release_analysis()
-        current = root
+        holder.hold(linter.project_at(linter.root_of(name)))
         yield name, *_read_and_check(linter, name, digests)
 
 
@@ -325,13 +329,13 @@ def _worker_start(settings: Settings, root: Path | None, options: RunOptions) ->
     global freeze_after_each_file
     freeze_after_each_file = True
     _WORKER["linter"] = Linter(settings, root, options)
+    # Across chunks: a project split between chunks is analysed once by a worker that gets
+    # several of them in a row.
+    _WORKER["holder"] = ProjectHolder()
 
 
 def _worker_check(names: list[str], digests: bool) -> list[Checked]:
-    linter = _WORKER["linter"]
-    outcomes = list(_check_serially(linter, names, digests))
-    linter.project_at(linter.root_of(names[-1])).release_analysis()
-    return outcomes
+    return list(_check_serially(_WORKER["linter"], names, digests, _WORKER["holder"]))
 
 
 def _check_in_pool(linter: Linter, names: list[str], jobs: int, digests: bool) -> Iterable[Checked]:
