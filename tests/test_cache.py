@@ -6,7 +6,7 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from ownership_lint.cache import ProjectCache, cache_file, entry, pack, unpack
+from ownership_lint.cache import Changes, ProjectCache, cache_file, entry, pack, unpack
 from ownership_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 
 FIXABLE = Diagnostic(
@@ -44,7 +44,8 @@ def test_the_file_holds_plain_values_only(tmp_path: Path) -> None:
     path = cache_file(str(tmp_path / ".ownership_lint_cache"), "0.0.0", "key")
     cache = ProjectCache(path)
     cache.files = {"routes.py": (1, 2, "digest", 4), "models.py": (1, 2, "other", 0)}
-    cache.entries = {"routes.py": entry("digest", frozenset({"models.py"}), 4, (FIXABLE,))}
+    cache.entries = {"routes.py": entry("digest", 0b01, 4, (FIXABLE,))}
+    cache.order = ("models.py", "routes.py")
     cache.save()
 
     class Refuse(pickle.Unpickler):
@@ -56,6 +57,7 @@ def test_the_file_holds_plain_values_only(tmp_path: Path) -> None:
     loaded = ProjectCache.load(path)
     assert loaded.files == cache.files
     assert loaded.entries == cache.entries
+    assert loaded.order == cache.order
     assert (tmp_path / ".ownership_lint_cache" / "CACHEDIR.TAG").exists()
 
 
@@ -67,12 +69,15 @@ class _Foreign:
 def test_a_pickle_naming_a_class_is_not_loaded(tmp_path: Path) -> None:
     """An older format or a foreign file: ignored, and none of its classes is imported."""
     path = tmp_path / "cache.pickle"
-    path.write_bytes(pickle.dumps({"format": 2, "files": {"a.py": _Foreign(1)}, "entries": {}}))
+    path.write_bytes(pickle.dumps({"format": 3, "files": {"a.py": _Foreign(1)}, "entries": {}, "order": ()}))
     loaded = ProjectCache.load(str(path))
     assert (loaded.files, loaded.entries) == ({}, {})
 
 
-def test_keep_valid_drops_exactly_the_entries_a_change_makes_stale() -> None:
+ORDER = ("main.py", "models.py", "other.py", "routes.py")  # bit 1 is models.py
+
+
+def _cache_of_four_files() -> ProjectCache:
     cache = ProjectCache("unused")
     cache.files = {
         "models.py": (1, 1, "m1", 0),
@@ -81,12 +86,31 @@ def test_keep_valid_drops_exactly_the_entries_a_change_makes_stale() -> None:
         "other.py": (1, 1, "o1", 0),
     }
     cache.entries = {
-        "routes.py": entry("r1", frozenset({"models.py"}), 0, ()),
-        "main.py": entry("a1", frozenset(), 0b0001, ()),
-        "other.py": entry("o1", frozenset(), 0, ()),
-        "models.py": entry("m1", frozenset(), 0, ()),
+        "routes.py": entry("r1", 0b0010, 0, ()),  # consulted models.py
+        "main.py": entry("a1", 0, 0b0001, ()),  # relied on a scan for NEEDLES[0]
+        "other.py": entry("o1", 0, 0, ()),
+        "models.py": entry("m1", 0, 0, ()),
     }
+    cache.order = ORDER
+    return cache
+
+
+def test_keep_valid_drops_exactly_the_entries_a_change_makes_stale() -> None:
+    cache = _cache_of_four_files()
     states = {**cache.files, "models.py": (2, 1, "m2", 0b0001)}
-    cache.keep_valid(states, frozenset({"models.py"}), 0b0001)
+    changes = cache.changes(states, ORDER)
+    assert changes == Changes(frozenset({"models.py"}), 0b0010, 0b0001)
+    cache.keep_valid(states, ORDER, changes)
     assert set(cache.entries) == {"other.py"}
     assert cache.files == states
+
+
+def test_a_file_added_or_a_new_order_makes_every_entry_stale() -> None:
+    cache = _cache_of_four_files()
+    added = {**cache.files, "new.py": (1, 1, "n1", 0)}
+    assert cache.changes(added, (*ORDER, "new.py")) == Changes(frozenset(added), -1, -1)
+    reordered = ("models.py", "main.py", "other.py", "routes.py")
+    assert cache.changes(dict(cache.files), reordered).bits == -1
+    assert cache.reusable("other.py", cache.changes(dict(cache.files), reordered)) is None
+    unchanged = cache.changes(dict(cache.files), ORDER)
+    assert unchanged == Changes() and cache.reusable("other.py", unchanged) is not None

@@ -2,9 +2,9 @@
 
 One pickle per project root, tool version and settings under ``.ownership_lint_cache/``
 (``CACHEDIR.TAG`` and a ``.gitignore`` inside, like ruff's). An entry holds the content hash
-of the file, the relative paths of every project module its analysis consulted (routers,
-models, dependencies in other files) and the project-wide byte scans it relied on; it is
-reused only while all of those are unchanged, so an edit to a model or a router prefix in one
+of the file, every project module its analysis consulted (routers, models, dependencies in
+other files; a bit each, over the project's files in ``order``) and the project-wide byte
+scans it relied on; it is reused only while all of those are unchanged, so an edit to a model or a router prefix in one
 file re-checks the files whose diagnostics depend on it. A run that sees a file change keeps
 only the entries that change leaves valid, so a run over a few files cannot hide the change
 from the next run over the others. Writes are atomic; an unreadable or corrupt cache is
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 
-_FORMAT = 2
+_FORMAT = 3
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by ownership-lint.\n"
@@ -32,9 +32,9 @@ CACHEDIR_TAG = (
 
 # (mtime_ns, size, content hash, the project.NEEDLES bit mask of the content)
 FileState = tuple[int, int, str, int]
-# (content hash, relative paths of the modules the analysis consulted, the byte scans it
-# relied on, the diagnostics as ``pack`` makes them)
-Entry = tuple[str, frozenset[str], int, tuple[tuple, ...]]
+# (content hash, the files whose modules the analysis consulted as bits over
+# ``ProjectCache.order``, the byte scans it relied on, the diagnostics as ``pack`` makes them)
+Entry = tuple[str, int, int, tuple[tuple, ...]]
 
 
 try:  # hashlib's own blake2b, without hashlib's loading of OpenSSL (milliseconds a run)
@@ -47,11 +47,22 @@ def content_hash(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the cache was written: the files (by relative name, and as bits over
+    ``ProjectCache.order``) and the project-wide byte scans whose answer may differ."""
+
+    files: frozenset[str] = frozenset()
+    bits: int = 0
+    needles: int = 0
+
+
 @dataclass
 class ProjectCache:
     path: str
     files: dict[str, FileState] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
+    order: tuple[str, ...] = ()  # the project's files: bit ``i`` of an entry is ``order[i]``
 
     @classmethod
     def load(cls, path: str) -> ProjectCache:
@@ -59,7 +70,7 @@ class ProjectCache:
             with open(path, "rb") as handle:
                 data = _PlainUnpickler(handle).load()
             if data.get("format") == _FORMAT:
-                return cls(path, data["files"], data["entries"])
+                return cls(path, data["files"], data["entries"], data["order"])
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError, ImportError, IndexError):
             pass
         return cls(path)
@@ -71,7 +82,13 @@ class ProjectCache:
         try:
             _ensure_cache_dir(os.path.dirname(directory))
             os.makedirs(directory, exist_ok=True)
-            data = {"format": _FORMAT, "files": self.files, "entries": _shared_names(self.files, self.entries)}
+            names = {name: name for name in self.files}  # pickle writes each name once
+            data = {
+                "format": _FORMAT,
+                "files": self.files,
+                "entries": {names.get(relative, relative): entry for relative, entry in self.entries.items()},
+                "order": tuple(names.get(relative, relative) for relative in self.order),
+            }
             handle, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
             with os.fdopen(handle, "wb") as stream:
                 pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
@@ -79,26 +96,44 @@ class ProjectCache:
         except OSError:
             pass  # a read-only tree still gets its diagnostics, only slower next time
 
-    def reusable(self, relative: str, changed: frozenset[str], changed_needles: int) -> Entry | None:
+    def changes(self, states: dict[str, FileState], order: tuple[str, ...]) -> Changes:
+        """What changed from ``files`` to ``states`` (the project's files now, in ``order``).
+
+        A file added or removed changes the module table itself: every entry is then stale.
+        """
+        known = self.files
+        if states.keys() != known.keys() or order != self.order:
+            return Changes(frozenset(states) | frozenset(known), -1, -1)
+        changed = frozenset(relative for relative, state in states.items() if known[relative][2] != state[2])
+        bits = needles = 0
+        if changed:
+            position = {relative: number for number, relative in enumerate(order)}
+            for relative in changed:
+                bits |= 1 << position[relative]
+                needles |= states[relative][3] | known[relative][3]
+        return Changes(changed, bits, needles)
+
+    def reusable(self, relative: str, changes: Changes) -> Entry | None:
         """The entry for ``relative`` when nothing it depends on changed."""
         entry = self.entries.get(relative)
-        if entry is None or relative in changed:
+        if entry is None or relative in changes.files:
             return None
         digest, depends_on, needles, _ = entry
-        if (changed and not depends_on.isdisjoint(changed)) or needles & changed_needles:
+        if depends_on & changes.bits or needles & changes.needles:
             return None
         state = self.files.get(relative)
         return entry if state is not None and state[2] == digest else None
 
-    def keep_valid(self, states: dict[str, FileState], changed: frozenset[str], changed_needles: int) -> None:
-        """Drop the entries that the changes from ``files`` to ``states`` make stale; then
-        ``states`` are the files' states."""
+    def keep_valid(self, states: dict[str, FileState], order: tuple[str, ...], changes: Changes) -> None:
+        """Drop the entries that ``changes`` (from ``files`` to ``states``) make stale; then
+        ``states`` are the files' states, in ``order``."""
         self.entries = {
             relative: entry
             for relative, entry in self.entries.items()
-            if relative in states and self.reusable(relative, changed, changed_needles) is not None
+            if relative in states and self.reusable(relative, changes) is not None
         }
         self.files = states
+        self.order = order
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -106,17 +141,7 @@ class _PlainUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"not a cache of this format: it names {module}.{name}")
 
 
-def _shared_names(files: dict[str, FileState], entries: dict[str, Entry]) -> dict[str, Entry]:
-    """``entries`` with each relative path the same string object as in ``files``: pickle
-    then writes each path once, and the dependencies of an entry cost a reference each."""
-    names = {name: name for name in files}
-    return {
-        names.get(relative, relative): (digest, frozenset(names.get(m, m) for m in depends_on), needles, diagnostics)
-        for relative, (digest, depends_on, needles, diagnostics) in entries.items()
-    }
-
-
-def entry(digest: str, depends_on: frozenset[str], needles: int, diagnostics: tuple[Diagnostic, ...]) -> Entry:
+def entry(digest: str, depends_on: int, needles: int, diagnostics: tuple[Diagnostic, ...]) -> Entry:
     return digest, depends_on, needles, tuple(map(pack, diagnostics))
 
 

@@ -303,8 +303,9 @@ class Linter:
 
     def process_recording(
         self, source: SourceFile, needles: frozenset[bytes] | None = None
-    ) -> tuple[FileResult, set[object]]:
-        """``process``, plus the facts (modules, byte scans) the analysis consulted.
+    ) -> tuple[FileResult, int]:
+        """``process``, plus the facts (modules, byte scans) the analysis consulted, as the
+        index's ``FACT_*`` bits.
 
         ``needles`` is ``needles_in`` of the file's bytes, when the caller has scanned them.
         """
@@ -315,7 +316,7 @@ class Linter:
 
     def _process_recording(
         self, source: SourceFile, needles: frozenset[bytes] | None
-    ) -> tuple[FileResult, set[object]]:
+    ) -> tuple[FileResult, int]:
         project = self.project_for(source.path)
         result = FileResult(path=source.path, original=source.text, text=source.text)
         if self.options.fix or self.options.diff:
@@ -324,10 +325,10 @@ class Linter:
                 write_source_atomically(source, result.text)
         if result.text is not source.text:
             needles = None  # the fixed text is scanned again
-        with project.index.recording() as facts:
+        with project.index.recording() as recording:
             findings = self._check(project, source.path, result.text, needles)
         result.diagnostics = [f.diagnostic for f in findings]
-        return result, facts
+        return result, recording.facts
 
     # Checking
 

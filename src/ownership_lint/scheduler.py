@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .cache import (
+    Changes,
     FileState,
     ProjectCache,
     cache_file,
@@ -50,9 +51,10 @@ POOL_THRESHOLD = 48
 freeze_after_each_file = False
 
 # (the result, None for a file without findings or changes; the modules its analysis
-# consulted; the byte scans it relied on; the error that stopped its check)
-Outcome = tuple[FileResult | None, frozenset[str], int, str | None]
-_CLEAN: Outcome = (None, frozenset(), 0, None)
+# consulted, as bits over the project's files; the byte scans it relied on; the error that
+# stopped its check)
+Outcome = tuple[FileResult | None, int, int, str | None]
+_CLEAN: Outcome = (None, 0, 0, None)
 # (content hash, needle mask) of the bytes a check read: its file's cache state
 Digest = tuple[str, int]
 
@@ -94,8 +96,8 @@ class _Plan:
     project: Project
     cache: ProjectCache | None
     states: dict[str, FileState]
-    changed: frozenset[str]
-    changed_needles: int
+    order: tuple[str, ...]  # the project's files, relative
+    changes: Changes
     todo: list[str]
     answered: dict[str, FileResult]  # from the cache
     outcomes: dict[str, Outcome] = field(default_factory=dict)
@@ -107,18 +109,19 @@ def _plan(project: Project, names: list[str], cache_key: str | None, sources: bo
     """Answer what the cache can (reading the text of the files it answers with diagnostics
     when ``sources``); the rest is to be checked."""
     if cache_key is None:
-        return _Plan(project, None, {}, frozenset(), 0, list(names), {})
+        return _Plan(project, None, {}, (), Changes(), list(names), {})
     cache = _open_cache(project, cache_key)
+    order = tuple(project.relative_name(name) for name in project.names)
     states = _current_states(project, cache, frozenset(names))
-    changed, changed_needles = _changes(cache, states)
+    changes = cache.changes(states, order)
     todo, answered = [], {}
     for name in names:
-        found = cache.reusable(project.relative_name(name), changed, changed_needles)
+        found = cache.reusable(project.relative_name(name), changes)
         if found is None:
             todo.append(name)
         else:
             answered[name] = _from_cache(name, found[3], sources)
-    return _Plan(project, cache, states, changed, changed_needles, todo, answered)
+    return _Plan(project, cache, states, order, changes, todo, answered)
 
 
 def _finish(plan: _Plan, results: dict[str, FileResult]) -> None:
@@ -137,7 +140,7 @@ def _finish(plan: _Plan, results: dict[str, FileResult]) -> None:
         if cache is not None and not file_result.changed and relative in plan.states:
             fresh[relative] = entry(plan.states[relative][2], depends_on, needles, tuple(file_result.diagnostics))
     if cache is not None and (plan.todo or cache.files != plan.states):
-        cache.keep_valid(plan.states, plan.changed, plan.changed_needles)
+        cache.keep_valid(plan.states, plan.order, plan.changes)
         cache.entries.update(fresh)
         cache.save()
 
@@ -209,21 +212,6 @@ def _digest(data: bytes) -> Digest:
     return content_hash(data), needle_mask(data)
 
 
-def _changes(cache: ProjectCache, states: dict[str, FileState]) -> tuple[frozenset[str], int]:
-    """The files whose content changed, and the byte scans whose answer may have changed.
-
-    A file added or removed changes the module table itself: every entry is then stale.
-    """
-    known = cache.files
-    if states.keys() != known.keys():
-        return frozenset(states) | frozenset(known), -1
-    changed = frozenset(relative for relative, state in states.items() if known[relative][2] != state[2])
-    needles = 0
-    for relative in changed:
-        needles |= states[relative][3] | known[relative][3]
-    return changed, needles
-
-
 def _from_cache(name: str, diagnostics: tuple[tuple, ...], with_text: bool) -> FileResult:
     if not diagnostics:
         return FileResult(path=name)
@@ -279,7 +267,7 @@ def _read_and_check(linter: Linter, name: str, digest: bool) -> tuple[Outcome, D
     try:
         data = linter.project_at(linter.root_of(name)).read(name)
     except OSError as error:
-        return (None, frozenset(), 0, f"{path}: {error.strerror or error}"), None
+        return (None, 0, 0, f"{path}: {error.strerror or error}"), None
     digested = _digest(data) if digest else None
     needles = linter.needles_in(data)
     if needles is not None and not needles:
@@ -294,32 +282,23 @@ def _check_one(linter: Linter, path: Path, data: bytes, needles: frozenset[bytes
     try:
         source = decode_source(path, data)
     except SourceError as error:
-        return None, frozenset(), 0, str(error)
-    project = linter.project_for(path)
+        return None, 0, 0, str(error)
     try:
         result, facts = linter.process_recording(source, needles)
     except (RuleCrash, SourceError) as error:
-        return None, frozenset(), 0, str(error)
+        return None, 0, 0, str(error)
     except Exception as error:  # noqa: BLE001 - one file must not take the whole run down
-        return None, frozenset(), 0, f"{path}: internal error: {type(error).__name__}: {error} (please report it)"
-    return _slim(result), *_dependencies(project, facts), None
+        return None, 0, 0, f"{path}: internal error: {type(error).__name__}: {error} (please report it)"
+    return _slim(result), *_dependencies(facts), None
 
 
-def _dependencies(project: Project, facts: set[object]) -> tuple[frozenset[str], int]:
-    from .analysis.project import NEEDLES, needle_mask
+def _dependencies(facts: int) -> tuple[int, int]:
+    """The index's recorded ``facts`` as (modules consulted, as bits over the project's
+    files; byte scans relied on, as ``NEEDLES`` bits). A scan for anything else depends on
+    every file's content: -1."""
+    from .analysis.project import FACT_MODULES, FACT_OTHER_SCAN, NEEDLE_FACTS
 
-    index = project.index
-    modules = set()
-    needles = 0
-    for kind, value in facts:  # type: ignore[misc]
-        if kind == "module":
-            path = index.path_of(value)
-            if path is not None:
-                modules.add(project.relative_name(str(path)))
-        elif kind == "needle":
-            # A scan for anything but the known needles depends on every file's content.
-            needles |= needle_mask(value) if value in NEEDLES else -1
-    return frozenset(modules), needles
+    return facts >> FACT_MODULES, -1 if facts & FACT_OTHER_SCAN else facts & NEEDLE_FACTS
 
 
 _WORKER: dict[str, Linter] = {}
@@ -396,4 +375,4 @@ def _chunk_size(remaining: int, jobs: int) -> int:
 
 
 def _lost(name: str) -> Outcome:
-    return None, frozenset(), 0, f"{name}: not checked: a worker process died (run with -j 1 to find the file)"
+    return None, 0, 0, f"{name}: not checked: a worker process died (run with -j 1 to find the file)"

@@ -38,7 +38,7 @@ class Analysis:
         self.routers = Routers(index, self.dependencies)
         self.models = Models(index, settings.owner_fields)
         self.queries = Queries(index, self.models)
-        self._callees_cache: dict[object, tuple[frozenset, frozenset]] = {}
+        self._callees_cache: dict[object, tuple[frozenset, int]] = {}
 
     def context(self, module: Module, locator: Locator | None = None) -> ModuleContext:
         return ModuleContext(self, module, locator or Locator(module.text))

@@ -60,7 +60,7 @@ class Dependencies:
         self.index = index
         self.auth_names = auth_names
         self._auth_cache: dict[object, bool] = {}
-        self._parameters_cache: dict[object, tuple[tuple[Dependency, ...], frozenset]] = {}
+        self._parameters_cache: dict[object, tuple[tuple[Dependency, ...], int]] = {}
 
     # Declarations
 

@@ -309,18 +309,22 @@ class ProjectIndex:
         self._candidates: dict[str, _Candidates] = {}  # by the dotted name they end with
         self._packages: set[str] = set()
         self._by_path: dict[Path, str] = {}
+        self._positions: dict[Path, int] = {}  # in the order of ``files``
+        self._fact_of: dict[str, int] = {}  # a module's bit in recorded facts
         for path in files:
             self._register(path)
         self._modules: dict[str, Module | None] = {}
         self._overrides: dict[Path, str] = {}
-        self._names: dict[object, tuple[Symbol | None, frozenset]] = {}
-        self._resolved: dict[tuple[int, int], tuple[ast.expr, Symbol | None, frozenset]] = {}
+        self._names: dict[object, tuple[Symbol | None, int]] = {}
+        self._resolved: dict[tuple[int, int], tuple[ast.expr, Symbol | None, int]] = {}
         self._errors: dict[str, SyntaxError | NestingError] = {}
         self._masks: dict[Path, int] = {}
         self._other_needles: dict[Path, dict[bytes, bool]] = {}  # by file: forgotten in one step
-        # Which modules (and which byte scans) each computation consulted: the cache keys a
-        # file's diagnostics by them. A stack of frames, one per memoised computation.
-        self._frames: list[set[object]] = []
+        # Which modules (and which byte scans) each computation consulted, as ``FACT_*`` bits:
+        # the cache keys a file's diagnostics by them. A stack of frames, one per memoised
+        # computation. Bits, not sets: in a project of thousands of modules, a project-wide
+        # scan consults them all, and every file that uses its result replays that.
+        self._frames: list[int] = []
         self._in_progress: set[object] = set()
 
     def _register(self, path: Path) -> None:
@@ -328,6 +332,7 @@ class ProjectIndex:
             name, is_package = module_name_for(path, self.root)
         except ValueError:
             name, is_package = path.stem, False
+        position = self._positions.setdefault(path, len(self._positions))
         if name in self._paths:
             if str(path).endswith(".pyi"):
                 return
@@ -335,6 +340,7 @@ class ProjectIndex:
             self._by_last_part.setdefault(name.rpartition(".")[2], []).append(name)
             self._candidates.clear()
         self._paths[name] = path
+        self._fact_of[name] = 1 << (FACT_MODULES + position)
         self._in_order = None
         self._by_path[path] = name
         if is_package:
@@ -371,7 +377,7 @@ class ProjectIndex:
         return self.module(name) if name is not None else None
 
     def module(self, name: str) -> Module | None:
-        self._record(("module", name))
+        self._record(self._fact_of.get(name, 0))
         if name not in self._modules:
             self._modules[name] = self._load(name)
         return self._modules[name]
@@ -411,12 +417,13 @@ class ProjectIndex:
 
     # Recording what a computation consulted
 
-    def _record(self, fact: object) -> None:
+    def _record(self, facts: int) -> None:
         if self._frames:
-            self._frames[-1].add(fact)
+            self._frames[-1] |= facts
 
     def recording(self) -> _Recording:
-        """``with index.recording() as facts:`` collects what the block consulted."""
+        """``with index.recording() as recording:`` collects in ``recording.facts`` what the
+        block consulted (see ``FACT_*``)."""
         return _Recording(self)
 
     def memo(self, cache: dict, key: object, compute, default=None):
@@ -431,19 +438,19 @@ class ProjectIndex:
         if key in self._in_progress:
             return default
         self._in_progress.add(key)
-        self._frames.append(set())
+        self._frames.append(0)
         try:
             value = compute()
         finally:
-            facts = frozenset(self._frames.pop())
+            facts = self._frames.pop()
             self._in_progress.discard(key)
         cache[key] = (value, facts)
         self._replay(facts)
         return value
 
-    def _replay(self, facts: frozenset) -> None:
+    def _replay(self, facts: int) -> None:
         if self._frames:
-            self._frames[-1].update(facts)
+            self._frames[-1] |= facts
 
     def path_of(self, name: str) -> Path | None:
         return self._paths.get(name)
@@ -488,11 +495,11 @@ class ProjectIndex:
         if entry is not None and entry[0] is expr:
             self._replay(entry[2])
             return entry[1]
-        self._frames.append(set())
+        self._frames.append(0)
         try:
             value = self._resolve(module, expr, 0)
         finally:
-            facts = frozenset(self._frames.pop())
+            facts = self._frames.pop()
         self._resolved[key] = (expr, value, facts)
         self._replay(facts)
         return value
@@ -577,8 +584,8 @@ class ProjectIndex:
         return self._in_order
 
     def modules_mentioning(self, needle: bytes) -> Iterator[Module]:
-        """Modules whose text contains ``needle`` (one of ``NEEDLES``), parsed."""
-        self._record(("needle", needle))
+        """Modules whose text contains ``needle``, parsed."""
+        self._record(1 << NEEDLES.index(needle) if needle in NEEDLES else FACT_OTHER_SCAN)
         for module_name, path in self._sorted_paths():
             if self._mentions(path, needle):
                 module = self.module(module_name)
@@ -617,6 +624,14 @@ class ProjectIndex:
 NEEDLES = (b"include_router", b"add_api_route", b"router", b"@app.")
 
 
+# The bits of recorded facts: bit ``i`` (below ``FACT_OTHER_SCAN``) is a scan of the project
+# for ``NEEDLES[i]``; ``FACT_OTHER_SCAN`` a scan for any other byte string; from ``FACT_MODULES``
+# on, bit ``FACT_MODULES + i`` is the module of the ``i``-th file the index was given.
+FACT_OTHER_SCAN = 1 << len(NEEDLES)
+FACT_MODULES = len(NEEDLES) + 1
+NEEDLE_FACTS = FACT_OTHER_SCAN - 1
+
+
 def needle_mask(data: bytes) -> int:
     return sum(1 << bit for bit, needle in enumerate(NEEDLES) if needle in data)
 
@@ -624,11 +639,11 @@ def needle_mask(data: bytes) -> int:
 class _Recording:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.facts: set[object] = set()
+        self.facts = 0
 
-    def __enter__(self) -> set[object]:
-        self.index._frames.append(self.facts)
-        return self.facts
+    def __enter__(self) -> _Recording:
+        self.index._frames.append(0)
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.index._frames.pop()
+        self.facts = self.index._frames.pop()

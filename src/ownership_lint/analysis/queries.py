@@ -25,9 +25,9 @@ class Queries:
     def __init__(self, index: ProjectIndex, models: Models) -> None:
         self.index = index
         self.models = models
-        self._memo: dict[object, tuple[list[DataAccess], frozenset]] = {}
+        self._memo: dict[object, tuple[list[DataAccess], int]] = {}
         # id(function) -> the unchecked lookup it returns (see ``FunctionData``), memoised
-        self.returned_lookups: dict[object, tuple[object, frozenset]] = {}
+        self.returned_lookups: dict[object, tuple[object, int]] = {}
 
     def model_of(self, module: Module, expr: ast.expr) -> OwnedModel | None:
         return self.model_and_expr(module, expr)[0]

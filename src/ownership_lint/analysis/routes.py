@@ -65,8 +65,8 @@ class Routers:
         self.dependencies = dependencies
         self._inclusions: dict[object, list[_Inclusion]] | None = None
         self._registrations: dict[object, list[tuple[ValueSymbol, ast.Call]]] | None = None
-        self._mount_cache: dict[object, tuple[tuple[Mount, ...], frozenset]] = {}
-        self._scan_cache: dict[object, tuple[bool, frozenset]] = {}
+        self._mount_cache: dict[object, tuple[tuple[Mount, ...], int]] = {}
+        self._scan_cache: dict[object, tuple[bool, int]] = {}
 
     def router_of(self, module: Module, expr: ast.expr) -> ValueSymbol | None:
         symbol = self.index.resolve(module, expr)
