@@ -513,3 +513,29 @@ def test_a_file_unreadable_when_checked_gets_no_state(app: Path, monkeypatch):
     expected = _expected_states(app)
     del expected[locked.relative_to(app).as_posix()]
     assert _saved_states(app) == expected
+
+
+def test_a_run_on_one_file_uses_the_cache_a_run_from_above_the_project_filled(
+    app: Path, monkeypatch, capsys
+):
+    """``check .`` from a directory above the project and a pre-commit style ``check file``
+    resolve their settings from different places, with the same values: one cache."""
+    from ownership_lint.cli import main
+
+    monkeypatch.chdir(app.parent)  # no configuration here: the project's own is found below
+    concise = ["check", "--exit-zero", "--output-format", "concise"]
+    main([*concise, "."])
+    route = (app / "routes" / "tasks.py").relative_to(app.parent).as_posix()
+    expected = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"{route}:")]
+    assert expected
+    checked = []
+    original = Linter.process_recording
+
+    def spy(self, source, *args):
+        checked.append(source.path)
+        return original(self, source, *args)
+
+    monkeypatch.setattr(Linter, "process_recording", spy)
+    main([*concise, route])
+    assert checked == []
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"{route}:")] == expected

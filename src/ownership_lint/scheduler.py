@@ -165,8 +165,11 @@ def _cache_key(linter: Linter) -> str | None:
     options = linter.options
     if not options.use_cache or options.fix or options.diff:
         return None
+    # Where the settings were found is not part of them (``Settings`` equality ignores it too):
+    # ``check .`` above a project and a pre-commit run on a file in it share the cache.
+    settings = replace(linter.settings, config_path=None, project_root=None)
     return settings_key(
-        linter.settings, sorted(linter.enabled), sorted(linter.fixable), options.with_edits,
+        settings, sorted(linter.enabled), sorted(linter.fixable), options.with_edits,
         options.ignore_noqa, options.unsafe_fixes, sys.version_info[:2],  # grammars differ
     )
 
