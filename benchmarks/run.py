@@ -6,7 +6,8 @@
 For each corpus size (generated once by ``generate_corpus.py`` and reused) it reports wall
 time (median of --repeat runs), lines per second and peak memory (largest process) for:
 cold ``check`` (no cache), warm ``check`` (cache, nothing changed), ``--fix`` on a copy, a
-pre-commit-style run on 5 route files of the corpus (warm), the flake8 plugin
+pre-commit-style run on 5 route files of the corpus (warm), cold and warm ``check`` of the same
+files laid out as one project (a monorepo), the flake8 plugin
 (``flake8 --select OWN``), and ``ruff check --no-cache`` as the reference. With
 ``--flake8-defaults`` it also times flake8 with its default plugins (slow). The result is a
 Markdown table on standard output.
@@ -83,8 +84,20 @@ def route_files(root: Path, count: int = 5) -> list[str]:
 
 
 def clear_caches(root: Path) -> None:
-    for cache in root.glob("project_*/.ownership_lint_cache"):
+    for cache in [*root.glob("project_*/.ownership_lint_cache"), root / ".ownership_lint_cache"]:
         shutil.rmtree(cache, ignore_errors=True)
+
+
+def monorepo(work: Path, root: Path) -> Path:
+    """The same files as one project (a monorepo whose services share one root): the
+    projects' own markers left out, one ``pyproject.toml`` on top."""
+    mono = work / f"one-project-{root.name}"
+    marker = mono / "pyproject.toml"
+    if not marker.exists():
+        shutil.rmtree(mono, ignore_errors=True)
+        shutil.copytree(root, mono, ignore=shutil.ignore_patterns(".ownership_lint_cache", "pyproject.toml"))
+        marker.write_text('[project]\nname = "monorepo"\n')
+    return mono
 
 
 def bench_size(work: Path, size: int, repeat: int, flake8_defaults: bool) -> list[tuple[str, float, float, int]]:
@@ -103,6 +116,11 @@ def bench_size(work: Path, size: int, repeat: int, flake8_defaults: bool) -> lis
     measure([*lint, "."], root, 1)  # populate the cache
     row("ownership-lint check (warm cache)", [*lint, "."])
     row("pre-commit run: 5 changed files (warm)", [*lint, *route_files(root)])
+    mono = monorepo(work, root)
+    row("one project (monorepo layout): check (cold, --no-cache)", [*lint, "--no-cache", "."], mono)
+    clear_caches(mono)
+    measure([*lint, "."], mono, 1)
+    row("one project (monorepo layout): check (warm cache)", [*lint, "."], mono)
     fix_copy = work / f"fix-{size}"
     shutil.rmtree(fix_copy, ignore_errors=True)
     shutil.copytree(root, fix_copy)
