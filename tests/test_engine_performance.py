@@ -456,8 +456,8 @@ def _saved_states(root: Path) -> dict[str, tuple]:
 
 
 def _expected_states(root: Path) -> dict[str, tuple]:
-    from ownership_lint.cache import content_hash
     from ownership_lint.analysis.project import needle_mask
+    from ownership_lint.cache import content_hash
 
     states = {}
     for path in root.rglob("*.py"):
@@ -539,3 +539,31 @@ def test_a_run_on_one_file_uses_the_cache_a_run_from_above_the_project_filled(
     main([*concise, route])
     assert checked == []
     assert [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"{route}:")] == expected
+
+
+def test_workers_see_the_project_files_the_run_found(tmp_path: Path, monkeypatch):
+    """An exclude written relative to the run's root leaves a file of the project out. The
+    workers must analyse the project with the same files as the main process: the cache keeps
+    what each file's analysis consulted as positions in that list, so a worker's own walk
+    (which would keep the file) would point a route at the wrong module, and an edit to the
+    model would leave the route's old answer in the cache."""
+    monkeypatch.setattr(scheduler, "POOL_THRESHOLD", 1)
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("")
+    write(project, "b_excluded.py", "from fastapi import APIRouter\n")  # sorts between auth and models
+    write(project, "auth.py", AUTH)
+    write(project, "routes.py", ROUTE)
+    settings = Settings(
+        project_root=tmp_path, extend_exclude=("proj/b_excluded.py",), auth_dependencies=("get_current_user",)
+    )
+
+    def owner_findings():
+        result = Linter(settings, None, RunOptions(jobs=2)).run([tmp_path])
+        assert not result.errors
+        return sorted(Path(d.filename).name for d in result.diagnostics if d.code.startswith("OWN3"))
+
+    write(project, "models.py", OWNED.format(owner="title: str"))
+    assert owner_findings() == []
+    write(project, "models.py", OWNED.format(owner="user_id: str"))
+    assert owner_findings() == ["routes.py"]

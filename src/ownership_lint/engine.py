@@ -259,6 +259,17 @@ class Linter:
             root = self._roots[directory] = self._nearest_root(directory)
         return root
 
+    def walk_state(self) -> tuple[tuple[list[str], list[str]] | None, dict[str, str]]:
+        """What this run's walk found and the project roots it noted, for ``use_walk_state``."""
+        return self._walked, self._roots
+
+    def use_walk_state(self, state: tuple[tuple[list[str], list[str]] | None, dict[str, str]]) -> None:
+        """Look projects up as the run that made ``state`` does (a worker process of that run):
+        a project must have the same files in both, or the cache's record of which files a
+        check consulted, kept as positions in that list, would point at other files."""
+        self._walked, roots = state
+        self._roots.update(roots)
+
     def _files_under(self, root: str) -> list[str] | None:
         """The project's files: this run's own walk when it covered the project, else the
         project's walk plus the files named on the command line (checked even when the

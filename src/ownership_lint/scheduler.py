@@ -304,20 +304,23 @@ def _dependencies(facts: int) -> tuple[int, int]:
     return facts >> FACT_MODULES, -1 if facts & FACT_OTHER_SCAN else facts & NEEDLE_FACTS
 
 
-_WORKER: dict[str, Linter] = {}
+# A worker process's linter, and the project it holds across chunks: a project split between
+# chunks is analysed once by a worker that gets several of them in a row.
+_worker: tuple[Linter, ProjectHolder] | None = None
 
 
-def _worker_start(settings: Settings, root: Path | None, options: RunOptions) -> None:
-    global freeze_after_each_file
+def _worker_start(settings: Settings, root: Path | None, options: RunOptions, walk_state: tuple) -> None:
+    global freeze_after_each_file, _worker
     freeze_after_each_file = True
-    _WORKER["linter"] = Linter(settings, root, options)
-    # Across chunks: a project split between chunks is analysed once by a worker that gets
-    # several of them in a row.
-    _WORKER["holder"] = ProjectHolder()
+    linter = Linter(settings, root, options)
+    linter.use_walk_state(walk_state)
+    _worker = (linter, ProjectHolder())
 
 
 def _worker_check(names: list[str], digests: bool) -> list[Checked]:
-    return list(_check_serially(_WORKER["linter"], names, digests, _WORKER["holder"]))
+    assert _worker is not None, "_worker_start runs first in every worker"
+    linter, holder = _worker
+    return list(_check_serially(linter, names, digests, holder))
 
 
 def _check_in_pool(linter: Linter, names: list[str], jobs: int, digests: bool) -> Iterable[Checked]:
@@ -333,7 +336,7 @@ def _check_in_pool(linter: Linter, names: list[str], jobs: int, digests: bool) -
     chunks = _chunks(linter, names, jobs)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    initargs = (linter.settings, linter.root, linter.options)
+    initargs = (linter.settings, linter.root, linter.options, linter.walk_state())
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start, initargs=initargs) as pool:
         futures = {pool.submit(_worker_check, chunk, digests): chunk for chunk in chunks}
         for future in as_completed(futures):
