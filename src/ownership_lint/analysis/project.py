@@ -607,11 +607,6 @@ class ProjectIndex:
         except OSError:
             return b""
 
-    def know_needle_mask(self, path: Path, mask: int) -> None:
-        """``needle_mask(data)`` of the file's bytes, from a caller that already read them."""
-        if path not in self._overrides:
-            self._masks[path] = mask
-
     def needle_mask(self, path: Path) -> int:
         """Which of ``NEEDLES`` the file mentions, as a bit mask (one read per file per run)."""
         if path not in self._masks:
