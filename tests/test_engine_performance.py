@@ -67,16 +67,22 @@ def test_process_pool_gives_the_same_answer_as_one_process(app: Path, monkeypatc
 
 def test_warm_run_answers_from_the_cache(app: Path, monkeypatch):
     cold = run(app)
-    calls = []
+    calls = _files_checked(monkeypatch)
+    assert run(app) == cold
+    assert calls == []
+
+
+def _files_checked(monkeypatch) -> list[Path]:
+    """The files the engine checks from now on (rather than answering from the cache)."""
+    checked: list[Path] = []
     original = Linter.process_recording
 
     def spy(self, source, *args):
-        calls.append(source.path)
+        checked.append(source.path)
         return original(self, source, *args)
 
     monkeypatch.setattr(Linter, "process_recording", spy)
-    assert run(app) == cold
-    assert calls == []
+    return checked
 
 
 def test_cache_directory_is_tagged_and_ignored_by_git(app: Path):
@@ -528,14 +534,7 @@ def test_a_run_on_one_file_uses_the_cache_a_run_from_above_the_project_filled(
     route = (app / "routes" / "tasks.py").relative_to(app.parent).as_posix()
     expected = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"{route}:")]
     assert expected
-    checked = []
-    original = Linter.process_recording
-
-    def spy(self, source, *args):
-        checked.append(source.path)
-        return original(self, source, *args)
-
-    monkeypatch.setattr(Linter, "process_recording", spy)
+    checked = _files_checked(monkeypatch)
     main([*concise, route])
     assert checked == []
     assert [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"{route}:")] == expected
