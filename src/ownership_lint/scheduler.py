@@ -112,7 +112,7 @@ def _plan(project: Project, names: list[str], cache_key: str | None, sources: bo
         return _Plan(project, None, {}, (), Changes(), list(names), {})
     cache = _open_cache(project, cache_key)
     order = tuple(project.relative_name(name) for name in project.names)
-    states = _current_states(project, cache, frozenset(names))
+    states = _current_states(project, order, cache, frozenset(names))
     changes = cache.changes(states, order)
     todo, answered = [], {}
     for name in names:
@@ -179,8 +179,11 @@ def _open_cache(project: Project, key: str) -> ProjectCache:
     return ProjectCache.load(cache_file(directory, __version__, key))
 
 
-def _current_states(project: Project, cache: ProjectCache, checked: frozenset[str]) -> dict[str, FileState]:
-    """Every project file's state; content is read and hashed only when its stat changed.
+def _current_states(
+    project: Project, order: tuple[str, ...], cache: ProjectCache, checked: frozenset[str]
+) -> dict[str, FileState]:
+    """Every project file's state (``order``: their relative names); content is read and
+    hashed only when its stat changed.
 
     A file the cache does not know is checked whatever its content (a new file makes every
     entry stale), so when it is among ``checked`` its hash is left to the check, which reads
@@ -188,8 +191,7 @@ def _current_states(project: Project, cache: ProjectCache, checked: frozenset[st
     """
     states = {}
     known_states = cache.files
-    for name in project.names:
-        relative = project.relative_name(name)
+    for name, relative in zip(project.names, order):
         try:
             stat = os.stat(name)
         except OSError:
@@ -259,16 +261,17 @@ def _check_serially(linter: Linter, names: list[str], digests: bool, holder: Pro
     """Project by project (``names`` keeps a project's files together); ``holder`` lets a
     project's parsed modules go once its files are done."""
     for name in names:
-        holder.hold(linter.project_at(linter.root_of(name)))
-        yield name, *_read_and_check(linter, name, digests)
+        project = linter.project_at(linter.root_of(name))
+        holder.hold(project)
+        yield name, *_read_and_check(linter, name, digests, project)
 
 
-def _read_and_check(linter: Linter, name: str, digest: bool) -> tuple[Outcome, Digest | None]:
-    """Read the file once: the prefilter scans those bytes, the check decodes them, the
-    project index reuses them and the cache's digest is made of them."""
+def _read_and_check(linter: Linter, name: str, digest: bool, project: Project) -> tuple[Outcome, Digest | None]:
+    """Read the file of ``project`` once: the prefilter scans those bytes, the check decodes
+    them, the project index reuses them and the cache's digest is made of them."""
     path = Path(name)
     try:
-        data = linter.project_at(linter.root_of(name)).read(name)
+        data = project.read(name)
     except OSError as error:
         return (None, 0, 0, f"{path}: {error.strerror or error}"), None
     digested = _digest(data) if digest else None
