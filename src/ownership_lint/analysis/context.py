@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from ..settings import Settings
 from ..source import Locator
@@ -18,6 +17,7 @@ from .checks import (
     unwrap_conversion,
 )
 from .dependencies import Dependencies, Dependency, function_parameters
+from .lazy import cached_property
 from .models import Models
 from .names import HTTP_EXCEPTION, SCALAR_IDENTITY_TYPES, STATUS_MODULES
 from .ownership import FunctionData, Trust

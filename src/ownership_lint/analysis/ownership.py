@@ -13,7 +13,6 @@ import ast
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from .checks import (
     Operand,
@@ -25,6 +24,7 @@ from .checks import (
     tests_missing,
     unwrap_conversion,
 )
+from .lazy import cached_property
 from .models import OwnedModel
 from .project import ClassSymbol, FunctionSymbol, Module
 from .queries import Queries
