@@ -269,16 +269,15 @@ def _check_serially(linter: Linter, names: list[str], digests: bool, holder: Pro
 def _read_and_check(linter: Linter, name: str, digest: bool, project: Project) -> tuple[Outcome, Digest | None]:
     """Read the file of ``project`` once: the prefilter scans those bytes, the check decodes
     them, the project index reuses them and the cache's digest is made of them."""
-    path = Path(name)
     try:
         data = project.read(name)
     except OSError as error:
-        return (None, 0, 0, f"{path}: {error.strerror or error}"), None
+        return (None, 0, 0, f"{name}: {error.strerror or error}"), None
     digested = _digest(data) if digest else None
     needles = linter.needles_in(data)
     if needles is not None and not needles:
         return _CLEAN, digested
-    outcome = _check_one(linter, path, data, needles)
+    outcome = _check_one(linter, Path(name), data, needles)
     if freeze_after_each_file:
         gc.freeze()
     return outcome, digested
