@@ -5,7 +5,8 @@
 
 For each corpus size (generated once by ``generate_corpus.py`` and reused) it reports wall
 time (median of --repeat runs), lines per second and peak memory (largest process) for:
-cold ``check`` (no cache), warm ``check`` (cache, nothing changed), ``--fix`` on a copy, a
+cold ``check`` (no cache), the floor under it (``floor.py``: the same run with the analysis
+left out), warm ``check`` (cache, nothing changed), ``--fix`` on a copy, a
 pre-commit-style run on 5 route files of the corpus (warm), cold and warm ``check`` of the same
 files laid out as one project (a monorepo), the flake8 plugin
 (``flake8 --select OWN``), and ``ruff check --no-cache`` as the reference. With
@@ -112,6 +113,8 @@ def bench_size(work: Path, size: int, repeat: int, flake8_defaults: bool) -> lis
         rows.append((label, wall, peak, lines))
 
     row("ownership-lint check (cold, --no-cache)", [*lint, "--no-cache", "."])
+    floor = [sys.executable, str(Path(__file__).with_name("floor.py")), "check", "--exit-zero", "-q"]
+    row("floor: the same run, reading and parsing only (no analysis)", [*floor, "--no-cache", "."])
     clear_caches(root)
     measure([*lint, "."], root, 1)  # populate the cache
     row("ownership-lint check (warm cache)", [*lint, "."])
