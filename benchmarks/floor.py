@@ -6,11 +6,13 @@ Runs the real command line (discovery, process pool, byte prefilter, decoding, p
 a file the rules would check is only parsed, the way the check parses it, and gets no rule
 run on it. What remains is what any check built on the standard library's parser pays for
 the same files; ``run.py`` times it next to the real check, and the difference is what the
-analysis and the rules cost. Workers are forked (Linux), so they inherit the change.
+analysis and the rules cost. The workers inherit the change by being forked, so this runs
+only where processes fork (Linux).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 from pathlib import Path
 
@@ -30,6 +32,8 @@ def parse_only(
 
 
 if __name__ == "__main__":
+    if "fork" not in multiprocessing.get_all_start_methods():
+        sys.exit("floor.py: needs forked workers (Linux); spawned ones would run the real check")
     engine.Linter._check = parse_only
     sys.argv[0] = "ownership-lint"
     cli.main()
