@@ -4,11 +4,11 @@ One pickle per project root, tool version and settings under ``.ownership_lint_c
 (``CACHEDIR.TAG`` and a ``.gitignore`` inside, like ruff's). An entry holds the content hash
 of the file, every project module its analysis consulted (routers, models, dependencies in
 other files; a bit each, over the project's files in ``order``) and the project-wide byte
-scans it relied on; it is reused only while all of those are unchanged, so an edit to a model or a router prefix in one
-file re-checks the files whose diagnostics depend on it. A run that sees a file change keeps
-only the entries that change leaves valid, so a run over a few files cannot hide the change
-from the next run over the others. Writes are atomic; an unreadable or corrupt cache is
-ignored.
+scans it relied on; it is reused only while all of those are unchanged, so an edit to a model
+or a router prefix in one file re-checks the files whose diagnostics depend on it. A run that
+sees a file change keeps only the entries that change leaves valid, so a run over a few files
+cannot hide the change from the next run over the others. Writes are atomic; an unreadable or
+corrupt cache is ignored.
 
 Every run of the tool loads the caches of the projects it checks, so they hold plain values
 (tuples, strings, numbers), which unpickle several times faster than objects; a pickle that

@@ -418,6 +418,8 @@ class ProjectIndex:
     # Recording what a computation consulted
 
     def _record(self, facts: int) -> None:
+        """Add ``facts`` to the computation being recorded: consulted now, or replayed from a
+        memoised computation that consulted them."""
         if self._frames:
             self._frames[-1] |= facts
 
@@ -433,7 +435,7 @@ class ProjectIndex:
         """
         if key in cache:
             value, facts = cache[key]
-            self._replay(facts)
+            self._record(facts)
             return value
         if key in self._in_progress:
             return default
@@ -445,12 +447,8 @@ class ProjectIndex:
             facts = self._frames.pop()
             self._in_progress.discard(key)
         cache[key] = (value, facts)
-        self._replay(facts)
+        self._record(facts)
         return value
-
-    def _replay(self, facts: int) -> None:
-        if self._frames:
-            self._frames[-1] |= facts
 
     def path_of(self, name: str) -> Path | None:
         return self._paths.get(name)
@@ -493,7 +491,7 @@ class ProjectIndex:
         key = (id(module), id(expr))
         entry = self._resolved.get(key)
         if entry is not None and entry[0] is expr:
-            self._replay(entry[2])
+            self._record(entry[2])
             return entry[1]
         self._frames.append(0)
         try:
@@ -501,7 +499,7 @@ class ProjectIndex:
         finally:
             facts = self._frames.pop()
         self._resolved[key] = (expr, value, facts)
-        self._replay(facts)
+        self._record(facts)
         return value
 
     def resolve_name(self, module: Module, name: str, depth: int = 0) -> Symbol | None:
